@@ -1,0 +1,152 @@
+"""Markdown building blocks shared by the exporters: a rule as a full section or as a reminder line,
+tables, fenced code, and packing sections into files under a size budget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import PurePosixPath
+
+from bp_rules.schema.models import Example, Matrix, Rule
+
+LANGUAGES = {
+    ".py": "python",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".sh": "sh",
+    ".json": "json",
+    ".md": "markdown",
+    ".txt": "text",
+    ".mako": "mako",
+}
+FILE_LANGUAGES = {"Makefile": "makefile", "Dockerfile": "dockerfile"}
+
+
+def one_line(text: str) -> str:
+    """Collapse a (possibly folded) YAML string to one line."""
+    return " ".join(text.split())
+
+
+def cell(text: str) -> str:
+    return one_line(text).replace("|", "\\|")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def language(path: str) -> str:
+    name = PurePosixPath(path).name
+    if name in FILE_LANGUAGES:
+        return FILE_LANGUAGES[name]
+    return LANGUAGES.get(PurePosixPath(path).suffix, "")
+
+
+def fence(code: str, lang: str) -> str:
+    """A fenced block longer than any backtick run inside the code."""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{code.rstrip()}\n{ticks}"
+
+
+def example_md(example: Example, label: str) -> str:
+    files = example.as_files()
+    title = f" — {one_line(example.title)}" if example.title else ""
+    if example.files is None:
+        where = f" (`{files[0].path}`)" if files[0].path != "example.py" else ""
+        return f"**{label}**{title}{where}:\n\n{fence(files[0].code, language(files[0].path))}"
+    parts = [f"**{label}**{title}:"]
+    for file in files:
+        parts.append(f"`{file.path}`:\n\n{fence(file.code, language(file.path))}")
+    return "\n\n".join(parts)
+
+
+def checked_text(rule: Rule) -> str:
+    """`Checked by ...` or `Guidance only ...`, with the nearest ruff codes."""
+    ruff = ", ".join(f"`{code}`" for code in rule.ruff)
+    if rule.check is not None:
+        extra = f"; ruff {ruff}" if ruff else ""
+        return f"Checked by `bp-rules verify` (`{rule.id}`{extra})."
+    extra = f"; ruff {ruff} covers part of it" if ruff else ""
+    return f"Guidance only: `bp-rules verify` does not check it{extra}."
+
+
+def checked_short(rule: Rule) -> str:
+    ruff = f" · ruff {', '.join(rule.ruff)}" if rule.ruff else ""
+    return ("verify" if rule.checked else "guidance") + ruff
+
+
+def rule_heading(rule: Rule) -> str:
+    opt = " · opt-in" if not rule.enabled_by_default else ""
+    return f"`{rule.id}` · {rule.severity.value}{opt} — {one_line(rule.title)}"
+
+
+def rule_section(rule: Rule, level: int = 3, *, rationale: bool = False) -> str:
+    """A rule in full: heading, summary, first Don't and first Do example, fix, how it is checked."""
+    parts = [f"{'#' * level} {rule_heading(rule)}", one_line(rule.summary)]
+    if rationale:
+        parts.append(f"Why: {one_line(rule.rationale)}")
+    parts.append(example_md(rule.examples.dont[0], "Don't"))
+    parts.append(example_md(rule.examples.do[0], "Do"))
+    parts.append(f"Fix: {one_line(rule.fix)}")
+    parts.append(checked_text(rule))
+    return "\n\n".join(parts)
+
+
+def dont_shapes(rule: Rule) -> str:
+    """The titles of a rule's Don't examples: the code shapes a reviewer looks for."""
+    titles = [one_line(e.title) for e in rule.examples.dont if e.title]
+    return "; ".join(titles) if titles else one_line(rule.summary)
+
+
+def rule_reminder(rule: Rule) -> str:
+    """A rule in a few lines, for files whose budget leaves no room for code."""
+    return "\n".join(
+        [
+            f"- **`{rule.id}`** ({rule.severity.value}): {one_line(rule.summary)}",
+            f"  Don't: {dont_shapes(rule)}.",
+            f"  Fix: {one_line(rule.fix)}",
+            f"  {checked_text(rule)}",
+        ]
+    )
+
+
+def matrix_table(matrix: Matrix) -> str:
+    rows = [(p.package, p.minimum, p.tested_with, p.why) for p in matrix.packages]
+    return table(["Package", "Minimum", "Tested with", "Why this minimum"], rows)
+
+
+def banned_table(matrix: Matrix) -> str:
+    rows = [(b.package, b.reason, b.replacement, f"`{b.rule}`") for b in matrix.banned]
+    return table(["Package", "Why not", "Use instead", "Rule"], rows)
+
+
+def matrix_line(matrix: Matrix) -> str:
+    pins = " · ".join(f"{p.package} ≥ {p.minimum} (tested {p.tested_with})" for p in matrix.packages)
+    return pins
+
+
+def banned_line(matrix: Matrix) -> str:
+    return " · ".join(f"{b.package} (use {b.replacement})" for b in matrix.banned)
+
+
+def pack_sections(
+    head: str, sections: Sequence[str], fits: Callable[[str], bool], joiner: str = "\n\n"
+) -> list[str]:
+    """Split `sections` into as few bodies as possible, each `head` + sections, that `fits`; order kept.
+
+    A section that does not fit even alone gets a body of its own (the caller's budget check reports it).
+    """
+    bodies: list[list[str]] = [[]]
+    for section in sections:
+        candidate = [*bodies[-1], section]
+        if bodies[-1] and not fits(joiner.join([head, *candidate])):
+            bodies.append([section])
+        else:
+            bodies[-1] = candidate
+    return [joiner.join([head, *body]) for body in bodies]

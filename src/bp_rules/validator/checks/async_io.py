@@ -1,0 +1,119 @@
+"""Blocking I/O on the event loop (`async-no-blocking-io-in-async-route`), direct and through sync helpers."""
+
+from __future__ import annotations
+
+from bp_rules.validator.names import BLOCKING_CALLS, matches
+from bp_rules.validator.project import Project
+from bp_rules.validator.registry import ProjectCheck, register
+from bp_rules.validator.summary import Call, Function
+
+MAX_DEPTH = 4
+
+
+def display(name: str) -> str:
+    return name.replace("builtins.", "")
+
+
+class BlockingIndex:
+    """Which functions block, and through which chain; shared by the checks that need to know."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.patterns = frozenset(BLOCKING_CALLS) | frozenset(project.config.blocking_calls)
+        self._chains: dict[str, list[str] | None] = {}
+
+    def expand(self, name: str) -> str:
+        """Follow a module-level `X = factory(...)` or an Annotated alias to what the name really is."""
+        if not name:
+            return name
+        head, sep, rest = name.partition("()")
+        alias = self.project.alias(head)
+        if alias is not None and alias.annotation:
+            return f"{alias.annotation}{sep}{rest}" if sep else alias.annotation
+        module, _, var = head.rpartition(".")
+        summary = self.project.module_of.get(module)
+        if summary is not None and var in summary.assigned_calls and summary.assigned_calls[var]:
+            return f"{summary.assigned_calls[var]}(){sep}{rest}"
+        # a parameter typed with an alias: `db: DbSession` gives `src.deps.DbSession.execute`
+        prefix, _, method = name.rpartition(".")
+        alias = self.project.alias(prefix)
+        if alias is not None and alias.annotation:
+            return f"{alias.annotation}.{method}"
+        return name
+
+    def blocking(self, call: Call) -> str | None:
+        name = self.expand(call.name)
+        return name if matches(name, self.patterns) or matches(call.name, self.patterns) else None
+
+    def callee(self, call: Call) -> Function | None:
+        found = self.project.function(call.name)
+        return found[0] if found else None
+
+    def chain(self, fn: Function, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str] | None:
+        """For a sync function: the shortest call chain to a blocking call, e.g. [load_rates, requests.get]."""
+        if fn.qualname in self._chains:
+            return self._chains[fn.qualname]
+        if depth > MAX_DEPTH or fn.qualname in seen:
+            return None
+        best: list[str] | None = None
+        for call in fn.calls:
+            if call.nested:
+                continue
+            blocked = self.blocking(call)
+            if blocked:
+                best = [fn.name, display(blocked)]
+                break
+            callee = self.callee(call)
+            if callee is not None and not callee.is_async:
+                sub = self.chain(callee, depth + 1, seen | {fn.qualname})
+                if sub is not None and (best is None or len(sub) + 1 < len(best)):
+                    best = [fn.name, *sub]
+        if depth == 0 or best is not None:
+            self._chains[fn.qualname] = best
+        return best
+
+
+def role_of(project: Project, fn: Function) -> str:
+    if project.is_route(fn):
+        return "route"
+    if project.is_dependency(fn):
+        return "dependency"
+    return "coroutine"
+
+
+@register
+class BlockingIOInAsync(ProjectCheck):
+    rule_id = "async-no-blocking-io-in-async-route"
+
+    def check(self, project: Project) -> None:
+        index = BlockingIndex(project)
+        for fn, summary in project.functions.values():
+            if not fn.is_async:
+                continue
+            kind = role_of(project, fn)
+            for call in fn.calls:
+                if call.awaited or call.nested:
+                    continue
+                blocked = index.blocking(call)
+                if blocked:
+                    project.report(
+                        self.rule_id,
+                        summary.path,
+                        call.span,
+                        f"`{display(blocked)}` blocks the event loop in async {kind} `{fn.name}`; "
+                        "make it `def`, use an async client, or `await run_in_threadpool(fn, ...)`",
+                    )
+                    continue
+                callee = index.callee(call)
+                if callee is None or callee.is_async:
+                    continue
+                chain = index.chain(callee)
+                if chain:
+                    path = " -> ".join([fn.name, *chain])
+                    project.report(
+                        self.rule_id,
+                        summary.path,
+                        call.span,
+                        f"async {kind} `{fn.name}` calls sync `{callee.name}`, which blocks the event loop "
+                        f"({path}); use an async client or `await run_in_threadpool({callee.name}, ...)`",
+                    )

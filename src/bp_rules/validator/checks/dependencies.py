@@ -1,0 +1,104 @@
+"""Dependency checks: Annotated declarations, direct calls of dependencies, sync dependencies."""
+
+from __future__ import annotations
+
+from bp_rules.validator.checks.async_io import BlockingIndex
+from bp_rules.validator.context import FileContext
+from bp_rules.validator.names import DEPENDS, FASTAPI_PARAM_FUNCTIONS, last
+from bp_rules.validator.project import Project
+from bp_rules.validator.registry import FileCheck, ProjectCheck, register
+from bp_rules.validator.summary import Function
+
+# calls a sync dependency may make and still be better off as `async def`: they do no I/O
+PURE_MODULES = (
+    "builtins.", "fastapi.", "starlette.status", "pydantic.", "typing.", "datetime.", "uuid.", "enum.",
+    "math.", "re.", "json.", "decimal.", "collections.", "itertools.", "functools.", "dataclasses.",
+)  # fmt: skip
+IO_BUILTINS = ("builtins.open", "builtins.input", "builtins.print")
+
+
+@register
+class DepsAnnotated(FileCheck):
+    rule_id = "deps-annotated"
+
+    def check(self, ctx: FileContext) -> None:
+        for fn in ctx.summary.functions:
+            for param in fn.params:
+                call = param.default_call
+                if call in DEPENDS or call in FASTAPI_PARAM_FUNCTIONS:
+                    marker = last(call)
+                    target = f"{last(param.depends)}" if param.depends else "..."
+                    inner = target if marker in ("Depends", "Security") else ""
+                    ctx.report_at(
+                        self.rule_id,
+                        param,
+                        f"`{param.name}` in `{fn.name}` declares `{marker}({inner})` as its default; "
+                        f"use `{param.name}: Annotated[T, {marker}({inner})]`",
+                    )
+
+
+@register
+class DepsNoDirectCalls(ProjectCheck):
+    rule_id = "deps-no-direct-calls"
+
+    def check(self, project: Project) -> None:
+        for fn, summary in project.functions.values():
+            if not (project.is_route(fn) or project.is_dependency(fn)):
+                continue
+            kind = "route" if project.is_route(fn) else "dependency"
+            for call in fn.calls:
+                if call.nested:
+                    continue
+                found = project.function(call.name)
+                if found is None or not project.is_dependency(found[0]) or found[0] is fn:
+                    continue
+                dep = found[0].name
+                project.report(
+                    self.rule_id,
+                    summary.path,
+                    call.span,
+                    f"{kind} `{fn.name}` calls dependency `{dep}` directly, bypassing injection and its "
+                    f"per-request cache; take it as a parameter, `Annotated[T, Depends({dep})]`",
+                )
+
+
+@register
+class DepsPreferAsync(ProjectCheck):
+    rule_id = "deps-prefer-async"
+
+    def check(self, project: Project) -> None:
+        index = BlockingIndex(project)
+        for fn, summary in project.functions.values():
+            if fn.is_async or fn.yields or fn.in_class or fn.nested or not project.is_dependency(fn):
+                continue
+            if not self._surely_non_blocking(fn, project, index):
+                continue
+            project.report(
+                self.rule_id,
+                summary.path,
+                fn.span,
+                f"dependency `{fn.name}` is sync but does no blocking I/O, so FastAPI sends it to the "
+                "threadpool for nothing; make it `async def`",
+            )
+
+    def _surely_non_blocking(self, fn: Function, project: Project, index: BlockingIndex) -> bool:
+        for call in fn.calls:
+            if call.nested:
+                continue
+            if not call.name or index.blocking(call) or call.name in IO_BUILTINS:
+                return False
+            found = project.function(call.name)
+            if found is not None:
+                callee = found[0]
+                if not callee.is_async and (index.chain(callee) or not self._surely_non_blocking_leaf(callee)):
+                    return False
+                continue
+            if project.canonical(call.name.removesuffix("()")) in project.classes:
+                continue
+            if not call.name.startswith(PURE_MODULES):
+                return False  # a third-party call may block: stay silent
+        return True
+
+    @staticmethod
+    def _surely_non_blocking_leaf(fn: Function) -> bool:
+        return all(c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested)

@@ -1,0 +1,98 @@
+"""The lines a change adds or modifies, from git: `bp-rules verify diff`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+class GitError(Exception):
+    pass
+
+
+@dataclass
+class Change:
+    """Added lines per path (relative to the repository root); `None` means the whole file is new."""
+
+    root: Path
+    lines: dict[str, set[int] | None] = field(default_factory=dict)
+
+    def touches(self, path: str, line: int) -> bool:
+        if path not in self.lines:
+            return False
+        added = self.lines[path]
+        return added is None or line in added
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args], cwd=root, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed") from exc
+    if done.returncode != 0:
+        raise GitError(done.stderr.strip() or f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def repo_root(start: Path) -> Path:
+    return Path(_git(start, "rev-parse", "--show-toplevel").strip())
+
+
+def _has_commits(root: Path) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "-q", "HEAD")
+        return True
+    except GitError:
+        return False
+
+
+def parse_unified(text: str) -> dict[str, set[int]]:
+    """Added line numbers per new path from `git diff --unified=0` output."""
+    out: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:]
+            current = None if target == "/dev/null" else target.removeprefix("b/")
+            if current is not None:
+                out.setdefault(current, set())
+        elif current is not None and line.startswith("@@"):
+            match = _HUNK.match(line)
+            if match:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                out[current].update(range(start, start + count))
+    return {path: lines for path, lines in out.items() if lines}
+
+
+def changed_lines(start: Path, *, staged: bool = False, base: str | None = None, revs: str | None = None) -> Change:
+    root = repo_root(start)
+    change = Change(root=root)
+    common = ["diff", "--unified=0", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRC"]
+    if not _has_commits(root):
+        # nothing to compare against: every tracked or new file is added whole
+        listed = _git(root, "ls-files", "--cached", "--others", "--exclude-standard")
+        change.lines = {p: None for p in listed.splitlines() if p}
+        return change
+    if revs:
+        left, _, right = revs.partition("..")
+        args = [*common, left.strip() or "HEAD", right.strip() or "HEAD"] if right else [*common, left]
+        change.lines.update(parse_unified(_git(root, *args)))
+        return change
+    if base:
+        merge_base = _git(root, "merge-base", base, "HEAD").strip()
+        change.lines.update(parse_unified(_git(root, *common, merge_base)))
+    elif staged:
+        change.lines.update(parse_unified(_git(root, *common, "--cached")))
+        return change
+    else:
+        change.lines.update(parse_unified(_git(root, *common, "HEAD")))
+    for path in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
+        if path:
+            change.lines[path] = None
+    return change

@@ -1,0 +1,55 @@
+"""`# noqa: rule-id[, rule-id]` suppressions. A bare `# noqa` does not silence bp-rules: rule ids are explicit."""
+
+from __future__ import annotations
+
+import re
+
+from bp_rules.validator.registry import Finding
+
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<ids>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)", re.IGNORECASE)
+
+
+def parse(text: str) -> dict[int, frozenset[str]]:
+    """Line number -> rule ids suppressed on that line."""
+    if "noqa" not in text and "NOQA" not in text:
+        return {}
+    found: dict[int, frozenset[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        match = _NOQA.search(line)
+        if match:
+            ids = frozenset(p.strip().lower() for p in match.group("ids").split(","))
+            found[number] = ids
+    return found
+
+
+def apply(
+    findings: list[Finding], suppressions: dict[str, dict[int, frozenset[str]]]
+) -> tuple[list[Finding], list[Finding]]:
+    """Drop suppressed findings; return (kept, unused suppressions as findings)."""
+    used: set[tuple[str, int, str]] = set()
+    kept = []
+    for f in findings:
+        lines = suppressions.get(f.path, {})
+        hit = next((ln for ln in (f.line, f.end_line) if f.rule in lines.get(ln, ())), None)
+        if hit is None:
+            kept.append(f)
+        else:
+            used.add((f.path, hit, f.rule))
+    unused = []
+    for path, table in suppressions.items():
+        for line, ids in table.items():
+            for rule_id in sorted(ids):
+                if (path, line, rule_id) not in used and _looks_like_ours(rule_id):
+                    unused.append(
+                        Finding(path, line, 1, "unused-noqa", line, 1, "info",
+                                f"unused suppression of `{rule_id}`: nothing to silence on this line",
+                                f"Remove `{rule_id}` from the `# noqa` comment.")  # fmt: skip
+                    )
+    return kept, unused
+
+
+def _looks_like_ours(rule_id: str) -> bool:
+    # ruff and flake8 codes (E501, F401) share the comment; only kebab-case ids are bp-rules'
+    return "-" in rule_id

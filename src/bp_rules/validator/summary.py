@@ -1,0 +1,96 @@
+"""What phase 1 learns about a file: small, picklable facts that outlive the syntax tree.
+
+Phase 2 (project-wide checks) and the cache work from these summaries only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int, int, int]  # line, col (1-based), end line, end col
+NO_SPAN: Span = (1, 1, 1, 1)
+
+
+@dataclass(slots=True)
+class Import:
+    module: str  # the qualified name bound, e.g. `src.auth.constants` or `jose.jwt`
+    local: str  # the name bound in this module
+    span: Span = NO_SPAN
+    star: bool = False
+    from_import: bool = False
+    level: int = 0  # dots of a relative import
+    in_function: bool = False
+
+
+@dataclass(slots=True)
+class Call:
+    name: str  # qualified callee, e.g. `requests.get`, `src.posts.service.load()`; "" if unresolvable
+    span: Span = NO_SPAN
+    awaited: bool = False
+    nested: bool = False  # inside a nested def/lambda/class of the function
+    keywords: tuple[str, ...] = ()
+    # functions handed over by reference (`run_in_threadpool(fn)`): they run off the event loop
+    passed_refs: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    annotation: str = ""  # qualified name of the annotated type (Annotated[T, ...] gives T)
+    depends: str | None = None  # the dependency callable, from `= Depends(f)` or `Annotated[T, Depends(f)]`
+    depends_in_default: bool = False  # the old `param: T = Depends(f)` form
+    default_call: str = ""  # qualified callee of a call used as the default (`fastapi.Query`, ...)
+    alias: str = ""  # the Annotated alias the annotation went through, e.g. `src.posts.dependencies.PostDep`
+    span: Span = NO_SPAN
+    default_span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class Route:
+    router: str  # qualified name of the app/router variable, e.g. `src.posts.router.router`
+    method: str  # get, post, ..., api_route, websocket, add_api_route
+    path: str | None
+    keywords: tuple[str, ...] = ()
+    span: Span = NO_SPAN
+
+
+@dataclass(slots=True)
+class Function:
+    qualname: str  # module.func or module.Class.method
+    name: str
+    is_async: bool
+    span: Span  # the name in `def name`
+    params: list[Param] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    decorators: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()  # `dependencies=[Depends(f)]` on the route decorators
+    in_class: str | None = None
+    nested: bool = False
+    awaits: int = 0  # await expressions in its own body
+    yields: bool = False
+
+
+@dataclass(slots=True)
+class ClassInfo:
+    qualname: str
+    name: str
+    bases: tuple[str, ...]
+    span: Span
+    keywords: tuple[tuple[str, str], ...] = ()  # class keywords, e.g. (("table", "True"),)
+    nested: bool = False
+
+
+@dataclass(slots=True)
+class FileSummary:
+    path: str  # POSIX path relative to the project root
+    module: str  # dotted module name derived from the path
+    imports: list[Import] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
+    routers: dict[str, str] = field(default_factory=dict)  # variable -> callee (fastapi.APIRouter/FastAPI)
+    aliases: dict[str, Param] = field(default_factory=dict)  # module-level `X = Annotated[T, Depends(f)]`
+    assigned_calls: dict[str, str] = field(default_factory=dict)  # module var -> callee qualified name
+    route_endpoints: list[tuple[str, Route]] = field(default_factory=list)  # add_api_route endpoints
+    module_calls: list[Call] = field(default_factory=list)  # calls at module level (include_router, ...)
+    syntax_error: bool = False
