@@ -6,8 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from bp_rules.schema.models import Example, Matrix, Rule
+
+if TYPE_CHECKING:
+    from bp_rules.agents.content import Group
+    from bp_rules.agents.target import Budget
 
 LANGUAGES = {
     ".py": "python",
@@ -150,3 +155,26 @@ def pack_sections(
         else:
             bodies[-1] = candidate
     return [joiner.join([head, *body]) for body in bodies]
+
+
+def scoped_files(
+    groups: Iterable[Group],
+    path_for: Callable[[str], str],
+    wrap: Callable[[Group, str], str],
+    head: Callable[[Group], str],
+    section: Callable[[Rule], str],
+    budget: Budget | None,
+) -> dict[str, str]:
+    """One file per group (`wrap` adds frontmatter and the provenance header); a group too big for the
+    budget is split into `<name>-2`, `<name>-3`, ... with its rules in order, most severe first."""
+    out: dict[str, str] = {}
+    for group in groups:
+
+        def fits(body: str, group: Group = group) -> bool:
+            return budget is None or budget.measure(wrap(group, body)) <= budget.limit
+
+        bodies = pack_sections(head(group), [section(rule) for rule in group.rules], fits)
+        for index, body in enumerate(bodies, start=1):
+            name = group.name if index == 1 else f"{group.name}-{index}"
+            out[path_for(name)] = wrap(group, body)
+    return out

@@ -174,7 +174,9 @@ def _schema_errors(data: Any, kind: str, located: _Located, shown: str) -> list[
             allowed = set(err.schema.get("properties", {}))
             for extra in sorted(set(err.instance) - allowed):
                 errors.append(
-                    RecordError(shown, located.line_of([*path, extra]), _field_name([*path, extra]), "unknown field")
+                    RecordError(
+                        shown, located.line_of([*path, extra]), _field_name([*path, extra]), "unknown field"
+                    )
                 )
             continue
         errors.append(RecordError(shown, located.line_of(path), _field_name(path), reason))
@@ -203,10 +205,14 @@ def _semantic_errors(rule: Rule, path: Path, located: _Located, shown: str) -> l
     """What the schema cannot say: names match the file, examples parse, marked lines exist."""
     errors = []
     if rule.id != path.stem:
-        errors.append(RecordError(shown, located.line_of(["id"]), "id", f"{rule.id!r} does not match the file name"))
+        errors.append(
+            RecordError(shown, located.line_of(["id"]), "id", f"{rule.id!r} does not match the file name")
+        )
     if rule.category != rule.id.split("-", 1)[0]:
         errors.append(
-            RecordError(shown, located.line_of(["category"]), "category", "must be the first segment of the id")
+            RecordError(
+                shown, located.line_of(["category"]), "category", "must be the first segment of the id"
+            )
         )
     for kind in ("dont", "do"):
         for i, example in enumerate(getattr(rule.examples, kind)):
@@ -220,7 +226,9 @@ def _semantic_errors(rule: Rule, path: Path, located: _Located, shown: str) -> l
                 errors.extend(_example_file_errors(rule, kind, file, where, located, shown))
             if kind == "dont" and rule.check is not None and not any(f.lines for f, _ in parts):
                 errors.append(
-                    RecordError(shown, located.line_of(base), _field_name(base), "a Don't example marks its `lines`")
+                    RecordError(
+                        shown, located.line_of(base), _field_name(base), "a Don't example marks its `lines`"
+                    )
                 )
     return errors
 
@@ -238,20 +246,32 @@ def _example_file_errors(rule, kind, file, where, located: _Located, shown: str)
             )
     if kind == "do" and file.lines:
         errors.append(
-            RecordError(shown, located.line_of([*where, "lines"]), _field_name([*where, "lines"]),
-                        "only Don't examples mark lines")
+            RecordError(
+                shown,
+                located.line_of([*where, "lines"]),
+                _field_name([*where, "lines"]),
+                "only Don't examples mark lines",
+            )
         )
     count = len(file.code.splitlines())
     for n in file.lines:
         if n > count:
             errors.append(
-                RecordError(shown, located.line_of([*where, "lines"]), _field_name([*where, "lines"]),
-                            f"line {n} is past the end of the code ({count} lines)")
+                RecordError(
+                    shown,
+                    located.line_of([*where, "lines"]),
+                    _field_name([*where, "lines"]),
+                    f"line {n} is past the end of the code ({count} lines)",
+                )
             )
     if Path(file.path).is_absolute() or ".." in Path(file.path).parts:
         errors.append(
-            RecordError(shown, located.line_of([*where, "path"]), _field_name([*where, "path"]),
-                        "must be a relative path inside the project")
+            RecordError(
+                shown,
+                located.line_of([*where, "path"]),
+                _field_name([*where, "path"]),
+                "must be a relative path inside the project",
+            )
         )
     return errors
 

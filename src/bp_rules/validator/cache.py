@@ -58,8 +58,14 @@ def summary_from_json(d: dict) -> FileSummary:
             for f in d["functions"]
         ],
         classes=[
-            ClassInfo(**{**c, "bases": tuple(c["bases"]), "span": tuple(c["span"]),
-                         "keywords": tuple(tuple(k) for k in c["keywords"])})  # fmt: skip
+            ClassInfo(
+                **{
+                    **c,
+                    "bases": tuple(c["bases"]),
+                    "span": tuple(c["span"]),
+                    "keywords": tuple(tuple(k) for k in c["keywords"]),
+                }
+            )  # fmt: skip
             for c in d["classes"]
         ],
         routers=d["routers"],

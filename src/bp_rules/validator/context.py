@@ -101,6 +101,14 @@ class FileContext:
     def is_route(self, function: Function) -> bool:
         return bool(function.routes) or any(q == function.qualname for q, _ in self.summary.route_endpoints)
 
+    def is_injected(self, function: Function) -> bool:
+        """A route, or a function FastAPI injects parameters into (so a dependency), as far as this file shows."""
+        return (
+            self.is_route(function)
+            or function.qualname in self.local_dependencies()
+            or any(p.depends for p in function.params)
+        )
+
     def local_dependencies(self) -> set[str]:
         """Functions of this module used as dependencies by this module."""
         out: set[str] = set()

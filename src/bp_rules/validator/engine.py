@@ -63,7 +63,11 @@ def selected_rules(pack: Pack, config: Config) -> list[Rule]:
         return any(n in (rule.id, rule.category) for n in names)
 
     if config.select:
-        rules = [r for r in pack.rules.values() if named(r, config.select) or (r.enabled_by_default and "all" in config.select)]
+        rules = [
+            r
+            for r in pack.rules.values()
+            if named(r, config.select) or (r.enabled_by_default and "all" in config.select)
+        ]
     else:
         rules = pack.enabled()
     return sorted((r for r in rules if not named(r, config.ignore)), key=lambda r: r.id)
@@ -113,7 +117,9 @@ def _build_state(rules: list[Rule], config: Config) -> _Phase1:
 def _finding(rule: Rule | None, rule_id: str, path: str, span, message: str, config: Config) -> Finding:
     severity = config.severity.get(rule_id) or (rule.severity.value if rule else Severity.error.value)
     line, col, end_line, end_col = span
-    return Finding(path, line, col, rule_id, end_line, end_col, severity, message, rule.fix if rule else SYNTAX_FIX)
+    return Finding(
+        path, line, col, rule_id, end_line, end_col, severity, message, rule.fix if rule else SYNTAX_FIX
+    )
 
 
 def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
@@ -124,7 +130,9 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"cannot read the file as UTF-8 (byte {exc.start}); it was not checked"
-        return FileResult(path, digest, None, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
+        return FileResult(
+            path, digest, None, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {}
+        )
     suppressions = noqa.parse(text)
     try:
         tree = cst.parse_module(text)
@@ -132,7 +140,9 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         span = (exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 1)
         message = f"cannot parse: {exc.message}; the rest of this file was not checked"
         finding = _finding(None, SYNTAX_ERROR, path, span, message, config)
-        return FileResult(path, digest, FileSummary(path, module_name(path), syntax_error=True), [finding], suppressions)
+        return FileResult(
+            path, digest, FileSummary(path, module_name(path), syntax_error=True), [finding], suppressions
+        )
     except (RecursionError, ValueError) as exc:
         finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot parse: {exc}", config)
         return FileResult(path, digest, None, [finding], suppressions)
@@ -156,7 +166,9 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
             span = pending.target.span
         else:
             span = pending.span or spans.get(id(pending.node), (1, 1, 1, 1))
-        findings.append(_finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config))
+        findings.append(
+            _finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config)
+        )
     return FileResult(path, digest, summary, findings, suppressions)
 
 
@@ -174,7 +186,9 @@ def analyze_file(path: str, absolute: Path, state: _Phase1) -> FileResult:
             return FileResult(path, "", None, [finding], {})
         data = absolute.read_bytes()
     except OSError as exc:
-        finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot read: {exc.strerror}", state.config)
+        finding = _finding(
+            None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot read: {exc.strerror}", state.config
+        )
         return FileResult(path, "", None, [finding], {})
     return analyze_source(path, data, state)
 
@@ -230,7 +244,9 @@ def run(
             result_cache.put(results[rel])
         result_cache.save()
 
-    summaries = {p: r.summary for p, r in results.items() if r.summary is not None and not r.summary.syntax_error}
+    summaries = {
+        p: r.summary for p, r in results.items() if r.summary is not None and not r.summary.syntax_error
+    }
     project = Project(summaries, config, pack, project_files=files.project)
     for rule in rules:
         check_cls = PROJECT_CHECKS.get(rule.id)
@@ -242,7 +258,11 @@ def run(
         rule = by_id[pf.rule]
         if applies(rule, pf.path):
             findings.append(_finding(rule, pf.rule, pf.path, pf.span, pf.message, config))
-    findings = [f for f in findings if f.rule == SYNTAX_ERROR and SYNTAX_ERROR not in config.ignore or f.rule in by_id]
+    findings = [
+        f
+        for f in findings
+        if (f.rule == SYNTAX_ERROR and SYNTAX_ERROR not in config.ignore) or f.rule in by_id
+    ]
     suppressions = {p: r.suppressions for p, r in results.items()}
     kept, unused = noqa.apply(findings, suppressions)
     kept = _per_path_ignores(kept, config)

@@ -393,7 +393,9 @@ class Indexer:
             anchor = anchor[: len(anchor) - (level - 1)] if level > 1 else anchor
             base = ".".join([*anchor, base] if base else anchor)
         if isinstance(node.names, cst.ImportStar):
-            imp = Import(module=base, local="*", star=True, from_import=True, level=level, in_function=in_function)
+            imp = Import(
+                module=base, local="*", star=True, from_import=True, level=level, in_function=in_function
+            )
             self.span_targets.append((imp, "span", node))
             self.summary.imports.append(imp)
             return
@@ -489,7 +491,9 @@ class Indexer:
                 param.depends = self._depends_target(meta, elements[0], scope)
         return param
 
-    def _depends_target(self, call: cst.Call, annotation: cst.BaseExpression | None, scope: _Scope | None) -> str:
+    def _depends_target(
+        self, call: cst.Call, annotation: cst.BaseExpression | None, scope: _Scope | None
+    ) -> str:
         arg = keyword_arg(call, "dependency") or positional(call, 0)
         target = arg.value if arg is not None else annotation  # `Depends()` means the annotated class
         return self.qualify_expr(target, scope) or (dotted(target) or "")
@@ -519,7 +523,10 @@ class Indexer:
 
 
 def _annotated_base(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
-    if isinstance(annotation, cst.Subscript) and dotted(annotation.value) in {"Annotated", "typing.Annotated"}:
+    if isinstance(annotation, cst.Subscript) and dotted(annotation.value) in {
+        "Annotated",
+        "typing.Annotated",
+    }:
         first = annotation.slice[0].slice if annotation.slice else None
         return first.value if isinstance(first, cst.Index) else None
     return None

@@ -19,7 +19,9 @@ ROUTER_FACTORIES = frozenset(
     }
 )
 ROUTER_NAME_SUFFIXES = ("router", "app", "api")
-DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
+DEPENDS = frozenset(
+    {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
+)
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 THREAD_OFFLOAD = frozenset(
     {
@@ -53,6 +55,7 @@ def matches(name: str, patterns: frozenset[str] | set[str] | tuple[str, ...]) ->
         if pattern.endswith(".*") and (name.startswith(pattern[:-1]) or name == pattern[:-2]):
             return pattern
     return None
+
 
 FASTAPI_PARAM_FUNCTIONS = frozenset(
     {f"fastapi.{n}" for n in ("Query", "Path", "Header", "Cookie", "Body", "Form", "File")}

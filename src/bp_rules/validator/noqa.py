@@ -43,9 +43,17 @@ def apply(
             for rule_id in sorted(ids):
                 if (path, line, rule_id) not in used and _looks_like_ours(rule_id):
                     unused.append(
-                        Finding(path, line, 1, "unused-noqa", line, 1, "info",
-                                f"unused suppression of `{rule_id}`: nothing to silence on this line",
-                                f"Remove `{rule_id}` from the `# noqa` comment.")  # fmt: skip
+                        Finding(
+                            path,
+                            line,
+                            1,
+                            "unused-noqa",
+                            line,
+                            1,
+                            "info",
+                            f"unused suppression of `{rule_id}`: nothing to silence on this line",
+                            f"Remove `{rule_id}` from the `# noqa` comment.",
+                        )  # fmt: skip
                     )
     return kept, unused
 

@@ -50,7 +50,7 @@ class _PositionState(CodegenState):
             line, col = self.stack.pop()
             self.found.setdefault(key, (line, col + 1, self.line, self.column + 1))
 
-    def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # noqa: ANN001
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
         if id(node) not in self.wanted:
             return _NULL
         return self._syntactic(node)

@@ -132,6 +132,10 @@ class Project:
     def is_dependency(self, fn: Function) -> bool:
         return fn.qualname in self.dependencies
 
+    def is_injected(self, fn: Function) -> bool:
+        """A route, a dependency, or a function whose parameters FastAPI injects (only those two have them)."""
+        return self.is_route(fn) or self.is_dependency(fn) or any(self.param_dependency(p) for p in fn.params)
+
     # --- reporting ------------------------------------------------------------------------------------
 
     def report(self, rule: str, path: str, span: Span, message: str) -> None:

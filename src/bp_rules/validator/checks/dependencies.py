@@ -43,7 +43,7 @@ class DepsNoDirectCalls(ProjectCheck):
 
     def check(self, project: Project) -> None:
         for fn, summary in project.functions.values():
-            if not (project.is_route(fn) or project.is_dependency(fn)):
+            if not project.is_injected(fn):
                 continue
             kind = "route" if project.is_route(fn) else "dependency"
             for call in fn.calls:
@@ -90,10 +90,14 @@ class DepsPreferAsync(ProjectCheck):
             found = project.function(call.name)
             if found is not None:
                 callee = found[0]
-                if not callee.is_async and (index.chain(callee) or not self._surely_non_blocking_leaf(callee)):
+                if not callee.is_async and (
+                    index.chain(callee) or not self._surely_non_blocking_leaf(callee)
+                ):
                     return False
                 continue
-            if project.canonical(call.name.removesuffix("()")) in project.classes:
+            if project.canonical(call.name.removesuffix("()")) in project.classes or _first_party_class(
+                project, call.name
+            ):
                 continue
             if not call.name.startswith(PURE_MODULES):
                 return False  # a third-party call may block: stay silent
@@ -101,4 +105,13 @@ class DepsPreferAsync(ProjectCheck):
 
     @staticmethod
     def _surely_non_blocking_leaf(fn: Function) -> bool:
-        return all(c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested)
+        return all(
+            c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested
+        )
+
+
+def _first_party_class(project: Project, name: str) -> bool:
+    """`Page(...)` imported from the project's own package: building an object, not I/O."""
+    module, _, short = name.rpartition(".")
+    roots = tuple(f"{r.replace('/', '.')}." for r in project.config.source_roots)
+    return short[:1].isupper() and (module in project.module_of or f"{module}.".startswith(roots))

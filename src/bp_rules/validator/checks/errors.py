@@ -16,18 +16,16 @@ class NoBlanketExceptInRoute(FileCheck):
     node_types = (cst.Try,)
 
     def check(self, ctx: FileContext) -> None:
-        dependencies = None
         for node, scope in ctx.nodes(cst.Try):
             if scope is None:
                 continue
             fn = scope.info
             if ctx.is_route(fn):
                 kind = "route"
-            else:
-                dependencies = dependencies if dependencies is not None else ctx.local_dependencies()
-                if fn.qualname not in dependencies:
-                    continue
+            elif ctx.is_injected(fn):
                 kind = "dependency"
+            else:
+                continue
             for handler in node.handlers:
                 caught = self._blanket(ctx, handler, scope)
                 if caught is None or _reraises(handler):
@@ -43,7 +41,11 @@ class NoBlanketExceptInRoute(FileCheck):
     def _blanket(ctx: FileContext, handler: cst.ExceptHandler, scope) -> str | None:
         if handler.type is None:
             return "everything (bare `except:`)"
-        types = [el.value for el in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+        types = (
+            [el.value for el in handler.type.elements]
+            if isinstance(handler.type, cst.Tuple)
+            else [handler.type]
+        )
         for t in types:
             name = ctx.qualify(t, scope)
             if name in BLANKET:

@@ -10,7 +10,14 @@ from bp_rules.validator.names import ROUTE_METHODS
 from bp_rules.validator.registry import FileCheck, register
 from bp_rules.validator.summary import Function
 
-NOT_MODELS = ("builtins.", "typing.", "fastapi.responses.", "starlette.responses.", "collections.")
+NOT_MODELS = (
+    "builtins.",
+    "typing.",
+    "fastapi.responses.",
+    "starlette.responses.",
+    "collections.",
+    "fastapi.Response",
+)
 
 
 @register
@@ -27,7 +34,7 @@ class NoDoubleValidation(FileCheck):
             if not ctx.is_route(fn) or fn.qualname not in returns:
                 continue
             model, is_list = self._response_model(ctx, fn)
-            if not model or model.startswith(NOT_MODELS):
+            if not model or model.startswith(NOT_MODELS) or model.endswith("Response"):
                 continue
             short = model.rsplit(".", 1)[-1]
             for ret in returns[fn.qualname]:
@@ -55,15 +62,23 @@ class NoDoubleValidation(FileCheck):
         return "", False
 
     def _builds(self, ctx: FileContext, value: cst.BaseExpression | None, model: str, is_list: bool) -> bool:
-        if isinstance(value, cst.Call):
-            func = ctx.qualify(value.func)
-            if func == model and not is_list:
-                return True
-            if isinstance(value.func, cst.Attribute) and value.func.attr.value in ("model_validate", "model_construct"):
-                return ctx.qualify(value.func.value) == model and not is_list
-        if is_list and isinstance(value, cst.ListComp) and isinstance(value.elt, cst.Call):
-            return ctx.qualify(value.elt.func) == model
+        if is_list:
+            return isinstance(value, cst.ListComp) and _builds_one(ctx, value.elt, model)
+        return _builds_one(ctx, value, model)
+
+
+def _builds_one(ctx: FileContext, value: cst.BaseExpression | None, model: str) -> bool:
+    """`M(...)`, `M.model_validate(...)` or `M.model_construct(...)`."""
+    if not isinstance(value, cst.Call):
         return False
+    if ctx.qualify(value.func) == model:
+        return True
+    func = value.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in ("model_validate", "model_construct")
+        and ctx.qualify(func.value) == model
+    )
 
 
 def _model_of(ctx: FileContext, expr: cst.BaseExpression) -> tuple[str, bool]:

@@ -1,0 +1,203 @@
+"""`bp-rules export`: render the selected rules for coding agents and write them without clobbering."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from bp_rules.agents import TARGETS, resolve
+from bp_rules.agents.content import Options, select, unknown_names
+from bp_rules.agents.target import Target
+from bp_rules.agents.writer import Change, ExportError, Output, apply, plan, unified_diff
+from bp_rules.schema.models import Severity
+
+
+@dataclass(frozen=True)
+class Overrun:
+    path: str
+    size: int
+    limit: int
+    unit: str
+    why: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}: {self.size:,} {self.unit}, over the {self.limit:,} {self.unit} budget ({self.why})"
+        )
+
+
+def collect(targets: list[Target], options: Options, pack) -> tuple[dict[str, Output], list[tuple[str, str]]]:
+    """Every output of the targets, and the directories (with globs) whose stale owned files go."""
+    selection = select(pack, options)
+    outputs: dict[str, Output] = {}
+    owned: list[tuple[str, str]] = []
+    for target in targets:
+        for path, text in target.render(selection).items():
+            output = Output(text, path in target.managed)
+            if path in outputs and outputs[path] != output:
+                raise ExportError([f"{path}: two targets render it differently"])
+            outputs[path] = output
+        owned += target.owned
+    return outputs, owned
+
+
+def overruns(targets: list[Target], changes: list[Change]) -> list[Overrun]:
+    found = []
+    for change in changes:
+        if change.new is None:
+            continue
+        for target in targets:
+            for budget in target.budgets:
+                if budget.matches(change.path):
+                    size = budget.measure(change.new)
+                    if size > budget.limit:
+                        found.append(Overrun(change.path, size, budget.limit, budget.unit, budget.why))
+    return sorted(set(found), key=lambda o: o.path)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@click.command("export")
+@click.option(
+    "--target",
+    "-t",
+    "target_names",
+    multiple=True,
+    required=True,
+    type=click.Choice([*TARGETS, "all"]),
+    help="What to write (repeatable): " + ", ".join(TARGETS) + ", or all.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project root to write into.",
+)
+@click.option(
+    "--select",
+    "select_",
+    multiple=True,
+    help="Only these rule ids or categories (comma-separated or repeated).",
+)
+@click.option("--ignore", multiple=True, help="Leave out these rule ids or categories.")
+@click.option(
+    "--min-severity", type=click.Choice([s.value for s in Severity]), help="Leave out less severe rules."
+)
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A directory of your own rule records (repeatable); a record with a built-in id replaces it.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 and print a diff when any file differs from what export writes."
+)
+@click.option(
+    "--budget",
+    type=click.Choice(["warn", "strict"]),
+    default="warn",
+    show_default=True,
+    help="Over an agent's size budget: warn on stderr, or fail with exit 1.",
+)
+def export(
+    target_names: tuple[str, ...],
+    out: Path,
+    select_: tuple[str, ...],
+    ignore: tuple[str, ...],
+    min_severity: str | None,
+    rule_dirs: tuple[Path, ...],
+    dry_run: bool,
+    check: bool,
+    budget: str,
+) -> None:
+    """Write the rules as instruction files for coding agents.
+
+    Single files (AGENTS.md, CLAUDE.md, GEMINI.md, .github/copilot-instructions.md, .junie/AGENTS.md) get a
+    managed block between `<!-- bp-rules:begin -->` and `<!-- bp-rules:end -->` markers; the rest of the
+    file is yours and kept byte for byte. Files in rule directories (.cursor/rules, .windsurf/rules, ...)
+    are owned only when they carry the bp-rules header; stale ones are deleted, others never touched.
+
+    Opt-in rules are left out unless named in --select (as in `bp-rules verify`); AGENTS.md lists them.
+
+    \b
+    Examples:
+      bp-rules export --target agents
+      bp-rules export -t cursor -t copilot --min-severity warning
+      bp-rules export --target all --check          in CI: exit 1 when the files drifted
+    """
+    from bp_rules.cli import _load
+
+    pack = _load(rule_dirs)
+    selected, ignored = _split(select_), _split(ignore)
+    unknown = unknown_names(pack, selected + ignored)
+    if unknown:
+        raise click.UsageError(
+            f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`."
+        )
+    options = Options(selected, ignored, Severity(min_severity) if min_severity else None)
+    targets = resolve(target_names)
+    added = sorted(
+        {t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS))
+    )
+    if added:
+        click.echo(
+            f"bp-rules: also writing {', '.join(added)} (imported by the targets asked for).", err=True
+        )
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(f"--out {out} is not a directory")
+    try:
+        outputs, owned = collect(targets, options, pack)
+        changes = plan(out, outputs, owned)
+    except ExportError as exc:
+        for problem in exc.problems:
+            click.echo(f"bp-rules: {problem}", err=True)
+        raise SystemExit(2) from None
+    pending = [c for c in changes if c.action != "unchanged"]
+    over = overruns(targets, changes)
+    for overrun in over:
+        click.echo(f"bp-rules: {'error' if budget == 'strict' else 'warning'}: {overrun}", err=True)
+    if check:
+        if pending:
+            sys.stdout.write(unified_diff(pending))
+            click.echo(
+                f"bp-rules: {len(pending)} file(s) out of date; run `bp-rules export` with the same options.",
+                err=True,
+            )
+            raise SystemExit(1)
+        if over and budget == "strict":
+            raise SystemExit(1)
+        click.echo(f"bp-rules: {len(changes)} file(s) up to date.", err=True)
+        return
+    if over and budget == "strict":
+        click.echo("bp-rules: nothing written (--budget strict).", err=True)
+        raise SystemExit(1)
+    if dry_run:
+        for change in pending:
+            click.echo(f"would {change.action} {change.path}")
+        click.echo(
+            f"bp-rules: {len(pending)} file(s) would change, {len(changes) - len(pending)} unchanged.",
+            err=True,
+        )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        apply(out, pending)
+    except ExportError as exc:
+        for problem in exc.problems:
+            click.echo(f"bp-rules: {problem}", err=True)
+        raise SystemExit(2) from None
+    for change in pending:
+        click.echo(
+            f"{change.action}d {change.path}" if change.action != "delete" else f"deleted {change.path}"
+        )
+    click.echo(
+        f"bp-rules: {len(pending)} file(s) changed, {len(changes) - len(pending)} unchanged.", err=True
+    )
