@@ -8,3 +8,7 @@ def register(cli: click.Group) -> None:
 
     if "verify" not in cli.commands:
         cli.add_command(verify)
+    from bp_rules.agents.command import export
+
+    if "export" not in cli.commands:
+        cli.add_command(export)

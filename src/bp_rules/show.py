@@ -42,9 +42,9 @@ def rule_text(rule: Rule, *, color: bool = False) -> str:
         "",
     ]
     for example in rule.examples.dont:
-        lines += _example_lines(example, "Don't", color) + [""]
+        lines += [*_example_lines(example, "Don't", color), ""]
     for example in rule.examples.do:
-        lines += _example_lines(example, "Do", color) + [""]
+        lines += [*_example_lines(example, "Do", color), ""]
     lines += [_heading("Fix", color), textwrap.indent(textwrap.fill(rule.fix, 100), "  "), ""]
     if rule.check is None:
         checked = "guidance only (no deterministic check)"

@@ -30,9 +30,7 @@ def render(sel: Selection) -> dict[str, str]:
         [group for group in sel.groups() if not group.universal],
         path_for=lambda name: f"{DIR}/{name}{SUFFIX}",
         wrap=lambda group, body: with_provenance(fm.dump({"paths": list(group.globs)}), body),
-        head=lambda group: (
-            f"# {group.title}\n\n{sel.text('scoped_file_intro', files=', '.join(group.globs))}"
-        ),
+        head=lambda group: f"# {group.title}\n\n{sel.text('scoped_file_intro', files=', '.join(group.globs))}",
         section=md.rule_reminder,
         budget=BUDGETS[1],
     )

@@ -24,9 +24,7 @@ class Overrun:
     why: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}: {self.size:,} {self.unit}, over the {self.limit:,} {self.unit} budget ({self.why})"
-        )
+        return f"{self.path}: {self.size:,} {self.unit}, over the {self.limit:,} {self.unit} budget ({self.why})"
 
 
 def collect(targets: list[Target], options: Options, pack) -> tuple[dict[str, Output], list[tuple[str, str]]]:
@@ -86,9 +84,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     help="Only these rule ids or categories (comma-separated or repeated).",
 )
 @click.option("--ignore", multiple=True, help="Leave out these rule ids or categories.")
-@click.option(
-    "--min-severity", type=click.Choice([s.value for s in Severity]), help="Leave out less severe rules."
-)
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]), help="Leave out less severe rules.")
 @click.option(
     "--rules",
     "rule_dirs",
@@ -97,9 +93,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     help="A directory of your own rule records (repeatable); a record with a built-in id replaces it.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
-@click.option(
-    "--check", is_flag=True, help="Exit 1 and print a diff when any file differs from what export writes."
-)
+@click.option("--check", is_flag=True, help="Exit 1 and print a diff when any file differs from what export writes.")
 @click.option(
     "--budget",
     type=click.Choice(["warn", "strict"]),
@@ -139,18 +133,12 @@ def export(
     selected, ignored = _split(select_), _split(ignore)
     unknown = unknown_names(pack, selected + ignored)
     if unknown:
-        raise click.UsageError(
-            f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`."
-        )
+        raise click.UsageError(f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`.")
     options = Options(selected, ignored, Severity(min_severity) if min_severity else None)
     targets = resolve(target_names)
-    added = sorted(
-        {t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS))
-    )
+    added = sorted({t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS)))
     if added:
-        click.echo(
-            f"bp-rules: also writing {', '.join(added)} (imported by the targets asked for).", err=True
-        )
+        click.echo(f"bp-rules: also writing {', '.join(added)} (imported by the targets asked for).", err=True)
     if out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out} is not a directory")
     try:
@@ -195,9 +183,5 @@ def export(
             click.echo(f"bp-rules: {problem}", err=True)
         raise SystemExit(2) from None
     for change in pending:
-        click.echo(
-            f"{change.action}d {change.path}" if change.action != "delete" else f"deleted {change.path}"
-        )
-    click.echo(
-        f"bp-rules: {len(pending)} file(s) changed, {len(changes) - len(pending)} unchanged.", err=True
-    )
+        click.echo(f"{change.action}d {change.path}" if change.action != "delete" else f"deleted {change.path}")
+    click.echo(f"bp-rules: {len(pending)} file(s) changed, {len(changes) - len(pending)} unchanged.", err=True)

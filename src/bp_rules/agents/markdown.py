@@ -140,9 +140,7 @@ def banned_line(matrix: Matrix) -> str:
     return " · ".join(f"{b.package} (use {b.replacement})" for b in matrix.banned)
 
 
-def pack_sections(
-    head: str, sections: Sequence[str], fits: Callable[[str], bool], joiner: str = "\n\n"
-) -> list[str]:
+def pack_sections(head: str, sections: Sequence[str], fits: Callable[[str], bool], joiner: str = "\n\n") -> list[str]:
     """Split `sections` into as few bodies as possible, each `head` + sections, that `fits`; order kept.
 
     A section that does not fit even alone gets a body of its own (the caller's budget check reports it).

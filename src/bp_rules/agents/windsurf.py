@@ -15,9 +15,7 @@ from bp_rules.agents.writer import with_provenance
 
 DIR = ".windsurf/rules"
 SUFFIX = ".md"
-BUDGET = Budget(
-    f"{DIR}/*{SUFFIX}", 12_000, "chars", "Windsurf truncates a workspace rule file past 12,000 chars"
-)
+BUDGET = Budget(f"{DIR}/*{SUFFIX}", 12_000, "chars", "Windsurf truncates a workspace rule file past 12,000 chars")
 
 
 def header(group: Group) -> str:

@@ -112,9 +112,7 @@ def safe_path(out: Path, relative: str) -> Path:
     for part in rel.parts:
         current = current / part
         if current.is_symlink():
-            raise ExportError(
-                [f"{relative}: {current} is a symlink; bp-rules does not write through symlinks"]
-            )
+            raise ExportError([f"{relative}: {current} is a symlink; bp-rules does not write through symlinks"])
     try:
         current.resolve().relative_to(root)
     except ValueError:
@@ -186,9 +184,7 @@ def plan(out: Path, outputs: dict[str, Output], owned_dirs: list[tuple[str, str]
     return sorted(changes, key=lambda c: c.path)
 
 
-def _stale(
-    out: Path, outputs: dict[str, Output], owned_dirs: list[tuple[str, str]], problems: list[str]
-) -> list[str]:
+def _stale(out: Path, outputs: dict[str, Output], owned_dirs: list[tuple[str, str]], problems: list[str]) -> list[str]:
     stale = []
     root = out.resolve()
     for directory, pattern in sorted(set(owned_dirs)):

@@ -26,7 +26,5 @@ def render(findings, **_) -> str:
                 f"title={_escape_property('bp-rules ' + f.rule)}",
             ]
         )
-        lines.append(
-            f"::{LEVELS.get(f.severity, 'warning')} {props}::{_escape_data(f.rule + ': ' + f.message)}"
-        )
+        lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{_escape_data(f.rule + ': ' + f.message)}")
     return "\n".join(lines) + ("\n" if lines else "")

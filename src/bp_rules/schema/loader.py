@@ -174,9 +174,7 @@ def _schema_errors(data: Any, kind: str, located: _Located, shown: str) -> list[
             allowed = set(err.schema.get("properties", {}))
             for extra in sorted(set(err.instance) - allowed):
                 errors.append(
-                    RecordError(
-                        shown, located.line_of([*path, extra]), _field_name([*path, extra]), "unknown field"
-                    )
+                    RecordError(shown, located.line_of([*path, extra]), _field_name([*path, extra]), "unknown field")
                 )
             continue
         errors.append(RecordError(shown, located.line_of(path), _field_name(path), reason))
@@ -205,14 +203,10 @@ def _semantic_errors(rule: Rule, path: Path, located: _Located, shown: str) -> l
     """What the schema cannot say: names match the file, examples parse, marked lines exist."""
     errors = []
     if rule.id != path.stem:
-        errors.append(
-            RecordError(shown, located.line_of(["id"]), "id", f"{rule.id!r} does not match the file name")
-        )
+        errors.append(RecordError(shown, located.line_of(["id"]), "id", f"{rule.id!r} does not match the file name"))
     if rule.category != rule.id.split("-", 1)[0]:
         errors.append(
-            RecordError(
-                shown, located.line_of(["category"]), "category", "must be the first segment of the id"
-            )
+            RecordError(shown, located.line_of(["category"]), "category", "must be the first segment of the id")
         )
     for kind in ("dont", "do"):
         for i, example in enumerate(getattr(rule.examples, kind)):
@@ -226,9 +220,7 @@ def _semantic_errors(rule: Rule, path: Path, located: _Located, shown: str) -> l
                 errors.extend(_example_file_errors(rule, kind, file, where, located, shown))
             if kind == "dont" and rule.check is not None and not any(f.lines for f, _ in parts):
                 errors.append(
-                    RecordError(
-                        shown, located.line_of(base), _field_name(base), "a Don't example marks its `lines`"
-                    )
+                    RecordError(shown, located.line_of(base), _field_name(base), "a Don't example marks its `lines`")
                 )
     return errors
 
@@ -241,9 +233,7 @@ def _example_file_errors(rule, kind, file, where, located: _Located, shown: str)
             ast.parse(file.code, filename=file.path)
         except SyntaxError as exc:
             line = code_line + (exc.lineno or 1) - 1
-            errors.append(
-                RecordError(shown, line, _field_name([*where, "code"]), f"not valid Python: {exc.msg}")
-            )
+            errors.append(RecordError(shown, line, _field_name([*where, "code"]), f"not valid Python: {exc.msg}"))
     if kind == "do" and file.lines:
         errors.append(
             RecordError(

@@ -51,9 +51,7 @@ class Autofix(StrEnum):
 class ExampleFile(_Strict):
     """One file of a multi-file example (placement and project rules)."""
 
-    path: str = Field(
-        description="Where the file lives, relative to the project root (e.g. `src/posts/router.py`)."
-    )
+    path: str = Field(description="Where the file lives, relative to the project root (e.g. `src/posts/router.py`).")
     code: str = Field(description="The file's full content.")
     lines: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list,
@@ -124,12 +122,8 @@ class ImportCheck(_Strict):
 class CallCheck(_Strict):
     """Flags calls of qualified names, optionally only with or without some keyword arguments."""
 
-    kind: Literal["call"] = Field(
-        description="Calling one of `calls` (under the conditions given) is a finding."
-    )
-    calls: list[str] = Field(
-        min_length=1, description="Qualified names of the callables, e.g. `httpx.AsyncClient`."
-    )
+    kind: Literal["call"] = Field(description="Calling one of `calls` (under the conditions given) is a finding.")
+    calls: list[str] = Field(min_length=1, description="Qualified names of the callables, e.g. `httpx.AsyncClient`.")
     inside: Literal["anywhere", "async-function", "route"] = Field(
         default="anywhere", description="Where the call must be for it to count."
     )
@@ -164,18 +158,14 @@ class Rule(_Strict):
         json_schema_extra={"$id": RULE_SCHEMA_ID, "title": "bp-rules rule record"},
     )
 
-    id: str = Field(
-        pattern=RULE_ID_PATTERN, description="Stable kebab-case id; the file is named `<id>.yaml`."
-    )
+    id: str = Field(pattern=RULE_ID_PATTERN, description="Stable kebab-case id; the file is named `<id>.yaml`.")
     title: str = Field(min_length=3, description="A short title.")
     category: str = Field(pattern=r"^[a-z]+$", description="The id's first segment, e.g. `async`.")
     severity: Severity = Field(description="How serious a finding is.")
     summary: str = Field(min_length=10, description="One imperative line: what to do.")
     rationale: str = Field(min_length=20, description="Why: what breaks, and for whom.")
     source: list[str] = Field(min_length=1, description="The upstream section(s) the practice comes from.")
-    origin: Origin = Field(
-        description="Stated by the guide, implied by its examples, or asked for by its users."
-    )
+    origin: Origin = Field(description="Stated by the guide, implied by its examples, or asked for by its users.")
     scope: Scope = Field(description="Whether the rule is about Python code, project files, or both.")
     applies_to: list[str] | None = Field(
         default=None,

@@ -34,8 +34,9 @@ def _route(d: dict) -> Route:
 
 
 def _call(d: dict) -> Call:
-    return Call(**{**d, "span": tuple(d["span"]), "keywords": tuple(d["keywords"]),
-                   "passed_refs": tuple(d["passed_refs"])})  # fmt: skip
+    return Call(
+        **{**d, "span": tuple(d["span"]), "keywords": tuple(d["keywords"]), "passed_refs": tuple(d["passed_refs"])}
+    )
 
 
 def summary_from_json(d: dict) -> FileSummary:
@@ -65,7 +66,7 @@ def summary_from_json(d: dict) -> FileSummary:
                     "span": tuple(c["span"]),
                     "keywords": tuple(tuple(k) for k in c["keywords"]),
                 }
-            )  # fmt: skip
+            )
             for c in d["classes"]
         ],
         routers=d["routers"],

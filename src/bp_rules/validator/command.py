@@ -20,13 +20,14 @@ class _PathsByDefault(click.Group):
     """`verify src/` checks paths; `verify diff ...` is the subcommand. Anything else means paths."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or args[0] not in self.commands or args[0] == "paths":
-            if not any(a in ("-h", "--help") for a in args[:1]):
-                args = ["paths", *args]
+        wants_paths = not args or args[0] not in self.commands or args[0] == "paths"
+        if wants_paths and not any(a in ("-h", "--help") for a in args[:1]):
+            args = ["paths", *args]
         return super().parse_args(ctx, args)
 
 
 def _common(func):
+    path_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     options = [
         click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
                      help="Output format."),
@@ -34,13 +35,16 @@ def _common(func):
                      help="Exit 1 only for findings at or above this severity (default: any finding)."),
         click.option("--select", multiple=True, help="Only these rule ids or categories (repeatable)."),
         click.option("--ignore", multiple=True, help="Skip these rule ids or categories (repeatable)."),
-        click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+        click.option("--rules", "rule_dirs", multiple=True, type=path_dir,
                      help="A directory of your own rule records (repeatable)."),
-        click.option("--source-root", "source_roots", multiple=True, help="Where domain packages live (default: src, app)."),
+        click.option("--source-root", "source_roots", multiple=True,
+                     help="Where domain packages live (default: src, app)."),
         click.option("--show-fixes", is_flag=True, help="Print each finding's fix under it (text format)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write .bp-rules-cache/."),
-        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: CPUs)."),
-        click.option("--report-unused-noqa", is_flag=True, help="Also report `# noqa: <id>` comments that silence nothing."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+                     help="Worker processes (default: CPUs)."),
+        click.option("--report-unused-noqa", is_flag=True,
+                     help="Also report `# noqa: <id>` comments that silence nothing."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write the report to a file instead of standard output."),
     ]  # fmt: skip

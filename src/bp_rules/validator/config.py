@@ -108,9 +108,7 @@ def load_config(root: Path) -> Config:
     section = data.get("tool", {}).get("bp-rules", {})
     if not isinstance(section, dict):
         raise ConfigError("[tool.bp-rules] must be a table")
-    warnings = tuple(
-        f"[tool.bp-rules]: unknown setting {key!r} (ignored)" for key in sorted(set(section) - KNOWN_KEYS)
-    )
+    warnings = tuple(f"[tool.bp-rules]: unknown setting {key!r} (ignored)" for key in sorted(set(section) - KNOWN_KEYS))
     kwargs: dict = {"root": root, "warnings": warnings}
     for key in ("select", "ignore", "exclude", "extend-exclude", "source-roots", "blocking-calls",
                 "migrations-dirs", "rules"):  # fmt: skip

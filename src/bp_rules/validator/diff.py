@@ -70,9 +70,7 @@ def parse_unified(text: str) -> dict[str, set[int]]:
     return {path: lines for path, lines in out.items() if lines}
 
 
-def changed_lines(
-    start: Path, *, staged: bool = False, base: str | None = None, revs: str | None = None
-) -> Change:
+def changed_lines(start: Path, *, staged: bool = False, base: str | None = None, revs: str | None = None) -> Change:
     root = repo_root(start)
     change = Change(root=root)
     common = ["diff", "--unified=0", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRC"]

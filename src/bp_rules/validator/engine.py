@@ -117,9 +117,7 @@ def _build_state(rules: list[Rule], config: Config) -> _Phase1:
 def _finding(rule: Rule | None, rule_id: str, path: str, span, message: str, config: Config) -> Finding:
     severity = config.severity.get(rule_id) or (rule.severity.value if rule else Severity.error.value)
     line, col, end_line, end_col = span
-    return Finding(
-        path, line, col, rule_id, end_line, end_col, severity, message, rule.fix if rule else SYNTAX_FIX
-    )
+    return Finding(path, line, col, rule_id, end_line, end_col, severity, message, rule.fix if rule else SYNTAX_FIX)
 
 
 def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
@@ -130,9 +128,7 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"cannot read the file as UTF-8 (byte {exc.start}); it was not checked"
-        return FileResult(
-            path, digest, None, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {}
-        )
+        return FileResult(path, digest, None, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
     suppressions = noqa.parse(text)
     try:
         tree = cst.parse_module(text)
@@ -166,9 +162,7 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
             span = pending.target.span
         else:
             span = pending.span or spans.get(id(pending.node), (1, 1, 1, 1))
-        findings.append(
-            _finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config)
-        )
+        findings.append(_finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config))
     return FileResult(path, digest, summary, findings, suppressions)
 
 
@@ -181,14 +175,14 @@ def analyze_file(path: str, absolute: Path, state: _Phase1) -> FileResult:
     try:
         size = absolute.stat().st_size
         if size > MAX_FILE_BYTES:
-            message = f"file is {size // 1024 // 1024} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB limit; not checked"
+            message = (
+                f"file is {size // 1024 // 1024} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB limit; not checked"
+            )
             finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, state.config)
             return FileResult(path, "", None, [finding], {})
         data = absolute.read_bytes()
     except OSError as exc:
-        finding = _finding(
-            None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot read: {exc.strerror}", state.config
-        )
+        finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot read: {exc.strerror}", state.config)
         return FileResult(path, "", None, [finding], {})
     return analyze_source(path, data, state)
 
@@ -244,9 +238,7 @@ def run(
             result_cache.put(results[rel])
         result_cache.save()
 
-    summaries = {
-        p: r.summary for p, r in results.items() if r.summary is not None and not r.summary.syntax_error
-    }
+    summaries = {p: r.summary for p, r in results.items() if r.summary is not None and not r.summary.syntax_error}
     project = Project(summaries, config, pack, project_files=files.project)
     for rule in rules:
         check_cls = PROJECT_CHECKS.get(rule.id)
@@ -259,9 +251,7 @@ def run(
         if applies(rule, pf.path):
             findings.append(_finding(rule, pf.rule, pf.path, pf.span, pf.message, config))
     findings = [
-        f
-        for f in findings
-        if (f.rule == SYNTAX_ERROR and SYNTAX_ERROR not in config.ignore) or f.rule in by_id
+        f for f in findings if (f.rule == SYNTAX_ERROR and SYNTAX_ERROR not in config.ignore) or f.rule in by_id
     ]
     suppressions = {p: r.suppressions for p, r in results.items()}
     kept, unused = noqa.apply(findings, suppressions)

@@ -227,9 +227,8 @@ class Indexer:
                             scope.types[item.asname.name.value] = raw + "()"
         elif kind is cst.Yield and scope is not None and not nested:
             scope.info.yields = True
-        elif scope is not None and kind is cst.AsName:
-            if isinstance(node.name, cst.Name):
-                scope.locals.add(node.name.value)
+        elif scope is not None and kind is cst.AsName and isinstance(node.name, cst.Name):
+            scope.locals.add(node.name.value)
         for child in children(node):
             self._walk(child, scope, awaited=False, nested=nested)
 
@@ -393,9 +392,7 @@ class Indexer:
             anchor = anchor[: len(anchor) - (level - 1)] if level > 1 else anchor
             base = ".".join([*anchor, base] if base else anchor)
         if isinstance(node.names, cst.ImportStar):
-            imp = Import(
-                module=base, local="*", star=True, from_import=True, level=level, in_function=in_function
-            )
+            imp = Import(module=base, local="*", star=True, from_import=True, level=level, in_function=in_function)
             self.span_targets.append((imp, "span", node))
             self.summary.imports.append(imp)
             return
@@ -491,9 +488,7 @@ class Indexer:
                 param.depends = self._depends_target(meta, elements[0], scope)
         return param
 
-    def _depends_target(
-        self, call: cst.Call, annotation: cst.BaseExpression | None, scope: _Scope | None
-    ) -> str:
+    def _depends_target(self, call: cst.Call, annotation: cst.BaseExpression | None, scope: _Scope | None) -> str:
         arg = keyword_arg(call, "dependency") or positional(call, 0)
         target = arg.value if arg is not None else annotation  # `Depends()` means the annotated class
         return self.qualify_expr(target, scope) or (dotted(target) or "")

@@ -19,9 +19,7 @@ ROUTER_FACTORIES = frozenset(
     }
 )
 ROUTER_NAME_SUFFIXES = ("router", "app", "api")
-DEPENDS = frozenset(
-    {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
-)
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 THREAD_OFFLOAD = frozenset(
     {

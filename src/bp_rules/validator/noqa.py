@@ -53,7 +53,7 @@ def apply(
                             "info",
                             f"unused suppression of `{rule_id}`: nothing to silence on this line",
                             f"Remove `{rule_id}` from the `# noqa` comment.",
-                        )  # fmt: skip
+                        )
                     )
     return kept, unused
 

@@ -133,7 +133,7 @@ class Project:
         return fn.qualname in self.dependencies
 
     def is_injected(self, fn: Function) -> bool:
-        """A route, a dependency, or a function whose parameters FastAPI injects (only those two have them)."""
+        """A route, a dependency, or a function whose parameters FastAPI injects (only those have them)."""
         return self.is_route(fn) or self.is_dependency(fn) or any(self.param_dependency(p) for p in fn.params)
 
     # --- reporting ------------------------------------------------------------------------------------

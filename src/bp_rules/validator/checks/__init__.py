@@ -1,3 +1,7 @@
-"""Python checks, one module per family; importing this package registers them all."""
+"""Python checks, one module per family; importing this package registers every module in it."""
 
-from bp_rules.validator.checks import async_io, dependencies, errors, pydantic_models, serialization  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")

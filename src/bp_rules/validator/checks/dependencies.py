@@ -90,9 +90,7 @@ class DepsPreferAsync(ProjectCheck):
             found = project.function(call.name)
             if found is not None:
                 callee = found[0]
-                if not callee.is_async and (
-                    index.chain(callee) or not self._surely_non_blocking_leaf(callee)
-                ):
+                if not callee.is_async and (index.chain(callee) or not self._surely_non_blocking_leaf(callee)):
                     return False
                 continue
             if project.canonical(call.name.removesuffix("()")) in project.classes or _first_party_class(
@@ -105,9 +103,7 @@ class DepsPreferAsync(ProjectCheck):
 
     @staticmethod
     def _surely_non_blocking_leaf(fn: Function) -> bool:
-        return all(
-            c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested
-        )
+        return all(c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested)
 
 
 def _first_party_class(project: Project, name: str) -> bool:

@@ -41,11 +41,7 @@ class NoBlanketExceptInRoute(FileCheck):
     def _blanket(ctx: FileContext, handler: cst.ExceptHandler, scope) -> str | None:
         if handler.type is None:
             return "everything (bare `except:`)"
-        types = (
-            [el.value for el in handler.type.elements]
-            if isinstance(handler.type, cst.Tuple)
-            else [handler.type]
-        )
+        types = [el.value for el in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
         for t in types:
             name = ctx.qualify(t, scope)
             if name in BLANKET:

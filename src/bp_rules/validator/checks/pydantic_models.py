@@ -41,25 +41,21 @@ class NoJsonEncoders(FileCheck):
         for cls in ctx.indexer.class_nodes.values():
             for stmt in small_statements(cls):
                 # model_config = {"json_encoders": ...}
-                if isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Dict):
-                    if any(
-                        isinstance(t.target, cst.Name) and t.target.value == "model_config"
-                        for t in stmt.targets
-                    ):
-                        for el in stmt.value.elements:
-                            if isinstance(el, cst.DictElement) and string_value(el.key) == "json_encoders":
-                                ctx.report(
-                                    self.rule_id, el.key, self.MESSAGE.format(what=_encoded_types(el.value))
-                                )
+                if (
+                    isinstance(stmt, cst.Assign)
+                    and isinstance(stmt.value, cst.Dict)
+                    and any(isinstance(t.target, cst.Name) and t.target.value == "model_config" for t in stmt.targets)
+                ):
+                    for el in stmt.value.elements:
+                        if isinstance(el, cst.DictElement) and string_value(el.key) == "json_encoders":
+                            ctx.report(self.rule_id, el.key, self.MESSAGE.format(what=_encoded_types(el.value)))
             for stmt in class_body(cls):
                 # class Config: json_encoders = {...}
                 if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Config":
                     for inner in small_statements(stmt):
                         if isinstance(inner, (cst.Assign, cst.AnnAssign)):
                             targets = (
-                                [t.target for t in inner.targets]
-                                if isinstance(inner, cst.Assign)
-                                else [inner.target]
+                                [t.target for t in inner.targets] if isinstance(inner, cst.Assign) else [inner.target]
                             )
                             for target in targets:
                                 if isinstance(target, cst.Name) and target.value == "json_encoders":
@@ -72,9 +68,7 @@ class NoJsonEncoders(FileCheck):
 
 def _encoded_types(value: cst.BaseExpression | None) -> str:
     if isinstance(value, cst.Dict):
-        keys = [
-            cst.Module([]).code_for_node(el.key) for el in value.elements if isinstance(el, cst.DictElement)
-        ]
+        keys = [cst.Module([]).code_for_node(el.key) for el in value.elements if isinstance(el, cst.DictElement)]
         if keys:
             return ", ".join(keys)
     return "these types"
@@ -93,9 +87,7 @@ class ConstraintDefaultConflict(FileCheck):
                 if ctx.qualify(call.func) not in FIELD or keyword_arg(call, "validate_default") is not None:
                     continue
                 default = keyword_arg(call, "default") or positional(call, 0)
-                if default is None or not (
-                    isinstance(default.value, cst.Name) and default.value.value == "None"
-                ):
+                if default is None or not (isinstance(default.value, cst.Name) and default.value.value == "None"):
                     continue
                 constraints = [c for c in CONSTRAINTS if keyword_arg(call, c) is not None]
                 annotation = cst.Module([]).code_for_node(stmt.annotation.annotation)
