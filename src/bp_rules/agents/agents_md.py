@@ -23,6 +23,8 @@ def _decisions(sel: Selection) -> list[str]:
     ids = {r.id for r in sel.rules}
     out = []
     for decision in sel.guides.get("decisions", []):
+        if not any(r in ids for row in decision["rows"] for r in row.get("rules", [])):
+            continue  # none of its rules is exported
         rows = []
         for row in decision["rows"]:
             rules = ", ".join(f"`{r}`" for r in row.get("rules", []) if r in ids)

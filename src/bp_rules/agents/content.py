@@ -108,7 +108,11 @@ class Selection:
         groups = []
         for cat, title, rules in self.by_category():
             counts = Counter(tuple(r.globs()) for r in rules)
-            common = max(counts, key=lambda g: (counts[g], g))
+            first = {}
+            for index, rule in enumerate(rules):
+                first.setdefault(tuple(rule.globs()), index)
+            # the most common glob set; on a tie, the one of the most severe rule
+            common = max(counts, key=lambda g: (counts[g], -first[g]))
             main = tuple(r for r in rules if tuple(r.globs()) == common)
             groups.append(Group(f"{GROUP_PREFIX}{cat}", title, cat, common, main))
             for rule in rules:

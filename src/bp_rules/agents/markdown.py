@@ -103,9 +103,9 @@ def rule_section(rule: Rule, level: int = 3, *, rationale: bool = False) -> str:
     return "\n\n".join(parts)
 
 
-def dont_shapes(rule: Rule) -> str:
-    """The titles of a rule's Don't examples: the code shapes a reviewer looks for."""
-    titles = [one_line(e.title) for e in rule.examples.dont if e.title]
+def dont_shapes(rule: Rule, limit: int = 3) -> str:
+    """The titles of a rule's first Don't examples: the code shapes a reviewer looks for."""
+    titles = [one_line(e.title) for e in rule.examples.dont if e.title][:limit]
     return "; ".join(titles) if titles else one_line(rule.summary)
 
 

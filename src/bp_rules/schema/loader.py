@@ -7,17 +7,21 @@ read with the safe loader only (no tags that build Python objects).
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from pydantic import ValidationError
 
+from bp_rules import __version__
 from bp_rules.schema import published_schema
 from bp_rules.schema.models import Matrix, Rule
 
@@ -165,6 +169,8 @@ def _read_yaml(path: Path, shown: str) -> tuple[Any, _Located, list[RecordError]
 
 
 def _schema_errors(data: Any, kind: str, located: _Located, shown: str) -> list[RecordError]:
+    import jsonschema  # only invalid records need it; importing it costs more than loading the pack
+
     validator = jsonschema.Draft202012Validator(published_schema(kind))
     errors = []
     for err in validator.iter_errors(data):
@@ -181,9 +187,11 @@ def _schema_errors(data: Any, kind: str, located: _Located, shown: str) -> list[
     return errors
 
 
-def _reason(err: jsonschema.ValidationError) -> str:
+def _reason(err) -> str:
     if err.validator == "oneOf" and err.context:
-        best = jsonschema.exceptions.best_match(err.context)
+        from jsonschema.exceptions import best_match
+
+        best = best_match(err.context)
         return best.message
     if err.validator == "enum":
         return f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
@@ -199,11 +207,9 @@ def _pydantic_errors(exc: ValidationError, located: _Located, shown: str) -> lis
     return errors
 
 
-def _semantic_errors(rule: Rule, path: Path, located: _Located, shown: str) -> list[RecordError]:
+def _semantic_errors(rule: Rule, located: _Located, shown: str) -> list[RecordError]:
     """What the schema cannot say: names match the file, examples parse, marked lines exist."""
     errors = []
-    if rule.id != path.stem:
-        errors.append(RecordError(shown, located.line_of(["id"]), "id", f"{rule.id!r} does not match the file name"))
     if rule.category != rule.id.split("-", 1)[0]:
         errors.append(
             RecordError(shown, located.line_of(["category"]), "category", "must be the first segment of the id")
@@ -284,14 +290,16 @@ def load_record(path: Path, shown: str | None = None) -> tuple[Rule | None, list
         return None, errors
     if not isinstance(data, dict):
         return None, [*errors, RecordError(shown, 1, "", "a rule record is a YAML mapping")]
-    schema_errors = _schema_errors(data, "rule", located, shown)
-    if schema_errors:
-        return None, errors + schema_errors
+    if isinstance(data.get("id"), str) and data["id"] != path.stem:
+        errors.append(RecordError(shown, located.line_of(["id"]), "id", f"{data['id']!r} does not match the file name"))
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
-        return None, errors + _pydantic_errors(exc, located, shown)
-    errors += _semantic_errors(rule, path, located, shown)
+        # the models mirror the schema (a test holds them together); the schema's errors read better and
+        # carry exact paths, so report those, falling back to the model's where the schema says nothing
+        schema_errors = _schema_errors(data, "rule", located, shown)
+        return None, errors + (schema_errors or _pydantic_errors(exc, located, shown))
+    errors += _semantic_errors(rule, located, shown)
     return (None if errors else rule), errors
 
 
@@ -320,8 +328,56 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_dir(directory: Path) -> tuple[dict[str, Rule], dict[str, Path], Matrix | None, list[RecordError]]:
+def _cache_file(directory: Path) -> Path | None:
+    """Where a validated copy of a pack lives, keyed by the bytes of every record (JSON: loading runs no code)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for path in [*record_files(directory), directory / MATRIX_FILE]:
+            if path.exists():
+                digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
+    return Path(base) / "bp-rules" / f"pack-{digest.hexdigest()[:24]}.json"
+
+
+def _load_cached(cache: Path | None, directory: Path):
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        rules = {r["id"]: Rule.model_validate(r) for r in data["rules"]}
+        sources = {rule_id: directory / rel for rule_id, rel in data["sources"].items()}
+        matrix = Matrix.model_validate(data["matrix"]) if data["matrix"] is not None else None
+    except (OSError, ValueError, KeyError, TypeError, ValidationError):
+        return None
+    return rules, sources, matrix, []
+
+
+def _store_cached(cache: Path | None, directory: Path, rules, sources, matrix) -> None:
+    if cache is None:
+        return
+    payload = {
+        "rules": [r.model_dump(mode="json") for r in rules.values()],
+        "sources": {rule_id: str(path.relative_to(directory)) for rule_id, path in sources.items()},
+        "matrix": matrix.model_dump(mode="json") if matrix is not None else None,
+    }
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(payload, out)
+        os.replace(tmp, cache)
+
+
+def load_dir(
+    directory: Path, *, use_cache: bool = False
+) -> tuple[dict[str, Rule], dict[str, Path], Matrix | None, list[RecordError]]:
     """Load every record of one pack directory, collecting all errors."""
+    cache = _cache_file(directory) if use_cache and directory.is_dir() else None
+    cached = _load_cached(cache, directory)
+    if cached is not None:
+        return cached
     rules: dict[str, Rule] = {}
     sources: dict[str, Path] = {}
     errors: list[RecordError] = []
@@ -345,6 +401,8 @@ def load_dir(directory: Path) -> tuple[dict[str, Rule], dict[str, Path], Matrix 
     if matrix_path.exists():
         matrix, problems = load_matrix(matrix_path, _display(matrix_path))
         errors += problems
+    if not errors:
+        _store_cached(cache, directory, rules, sources, matrix)
     return rules, sources, matrix, errors
 
 
@@ -356,7 +414,7 @@ def load_pack(extra_dirs: Iterable[Path] = (), *, builtin: bool = True) -> Pack:
     matrix: Matrix | None = None
     errors: list[RecordError] = []
     for directory in dirs:
-        found, where, dir_matrix, problems = load_dir(directory)
+        found, where, dir_matrix, problems = load_dir(directory, use_cache=True)
         errors += problems
         rules.update(found)
         sources.update(where)

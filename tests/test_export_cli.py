@@ -1,0 +1,135 @@
+"""`bp-rules export` end to end on the test pack: --check, --dry-run, budgets, drift, and the drop-in files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bp_rules.agents import agents_md
+from tests.export_helpers import pack_dir, run_export, tree  # noqa: F401  (pack_dir is a fixture)
+
+
+def test_check_after_export_is_clean(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "out"
+    result = run_export("--target", "all", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    check = run_export("--target", "all", "--out", str(out), "--check")
+    assert check.exit_code == 0, check.output
+    assert check.stdout == ""
+
+
+def test_record_change_makes_check_fail(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "out"
+    assert run_export("-t", "all", "--out", str(out)).exit_code == 0
+    record = pack_dir / "async" / "async-demo-no-sleep.yaml"
+    record.write_text(record.read_text().replace("yields to the loop", "gives the loop back"))
+    check = run_export("-t", "all", "--out", str(out), "--check")
+    assert check.exit_code == 1
+    assert "-Fix: Use `await asyncio.sleep(...)`: it yields to the loop." in check.stdout
+    assert "+Fix: Use `await asyncio.sleep(...)`: it gives the loop back." in check.stdout
+    assert "--- a/AGENTS.md" in check.stdout
+
+
+def test_check_fails_on_a_stale_file_that_export_would_delete(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "out"
+    assert run_export("-t", "cursor", "--out", str(out)).exit_code == 0
+    (pack_dir / "async" / "async-demo-tests-client.yaml").unlink()
+    check = run_export("-t", "cursor", "--out", str(out), "--check")
+    assert check.exit_code == 1
+    assert "--- a/.cursor/rules/bp-async-demo-tests-client.mdc\n+++ /dev/null" in check.stdout
+    assert run_export("-t", "cursor", "--out", str(out)).exit_code == 0
+    assert not (out / ".cursor/rules/bp-async-demo-tests-client.mdc").exists()
+
+
+def test_user_content_outside_block_is_kept(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path
+    (out / "AGENTS.md").write_text("# Our project\n\nRun `make test`.\n")
+    assert run_export("-t", "agents", "--out", str(out)).exit_code == 0
+    text = (out / "AGENTS.md").read_text()
+    assert text.startswith("# Our project\n\nRun `make test`.\n\n<!-- bp-rules:begin")
+    (out / "AGENTS.md").write_text(text + "\n## Notes\nkeep me\n")
+    assert run_export("-t", "agents", "--out", str(out), "--check").exit_code == 0
+    assert (out / "AGENTS.md").read_text().endswith("<!-- bp-rules:end -->\n\n## Notes\nkeep me\n")
+
+
+def test_idempotent_rerun_does_not_touch_mtime(tmp_path: Path, pack_dir: Path) -> None:
+    assert run_export("-t", "all", "--out", str(tmp_path)).exit_code == 0
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for path in files:
+        os.utime(path, ns=(1_000, 1_000))
+    again = run_export("-t", "all", "--out", str(tmp_path))
+    assert again.exit_code == 0
+    assert "0 file(s) changed" in again.stderr
+    assert all(p.stat().st_mtime_ns == 1_000 for p in files)
+
+
+def test_hand_written_file_blocks_export(tmp_path: Path, pack_dir: Path) -> None:
+    mine = tmp_path / ".windsurf/rules/bp-async.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("ours\n")
+    result = run_export("-t", "windsurf", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "without the bp-rules header" in result.stderr
+    assert mine.read_text() == "ours\n"
+    assert not (tmp_path / ".windsurf/rules/bp-structure.md").exists()  # nothing written at all
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "agents", "-t", "cursor", "--out", str(tmp_path), "--dry-run")
+    assert result.exit_code == 0
+    assert "would create AGENTS.md" in result.stdout
+    assert "would create .cursor/rules/bp-async.mdc" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_claude_pulls_in_agents_md(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "claude", "--out", str(tmp_path))
+    assert result.exit_code == 0
+    assert (tmp_path / "AGENTS.md").exists() and (tmp_path / "CLAUDE.md").exists()
+    assert "also writing agents" in result.stderr
+
+
+def test_budget_warns_and_strict_fails(tmp_path: Path, pack_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from bp_rules import agents
+
+    tiny = replace(agents_md.BUDGET, limit=100)
+    monkeypatch.setitem(agents.TARGETS, "agents", replace(agents.TARGETS["agents"], budgets=(tiny,)))
+    warned = run_export("-t", "agents", "--out", str(tmp_path), "--dry-run")
+    assert warned.exit_code == 0
+    assert "warning: AGENTS.md:" in warned.stderr and "over the 100 bytes budget" in warned.stderr
+    strict = run_export("-t", "agents", "--out", str(tmp_path), "--budget", "strict")
+    assert strict.exit_code == 1
+    assert "error: AGENTS.md:" in strict.stderr
+    assert not (tmp_path / "AGENTS.md").exists()
+
+
+def test_unknown_select_is_a_usage_error(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "agents", "--out", str(tmp_path), "--select", "no-such-rule")
+    assert result.exit_code == 2
+    assert "unknown rule id or category: no-such-rule" in result.output
+
+
+def test_select_by_category_and_comma_list(tmp_path: Path, pack_dir: Path) -> None:
+    assert (
+        run_export("-t", "agents", "--out", str(tmp_path), "--select", "structure,async-demo-no-sleep").exit_code == 0
+    )
+    text = (tmp_path / "AGENTS.md").read_text()
+    assert "### `structure-demo-src-root`" in text and "### `async-demo-no-sleep`" in text
+    assert "### `async-demo-tests-client`" not in text
+
+
+GENERATED = Path(__file__).resolve().parents[1] / "generated"
+
+
+def test_generated_drop_in_files_match_the_records() -> None:
+    """generated/ is what `bp-rules export --target all --out generated` writes for the built-in pack."""
+    from bp_rules.cli import main
+
+    assert GENERATED.is_dir(), "run: bp-rules export --target all --out generated"
+    assert main(["export", "--target", "all", "--out", str(GENERATED), "--check"]) == 0, (
+        "generated/ drifted from the rule records; run: bp-rules export --target all --out generated"
+    )
