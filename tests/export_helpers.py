@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from bp_rules.agents import TARGETS
 from bp_rules.agents.command import collect, export
 from bp_rules.agents.content import Options
 from bp_rules.agents.writer import apply, plan
-from bp_rules.schema import loader
 from bp_rules.schema.loader import Pack, load_pack
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,12 +22,12 @@ def load_test_pack() -> Pack:
     return load_pack([TEST_PACK], builtin=False)
 
 
-def export_to(out: Path, target: str, pack: Pack | None = None, options: Options = Options()) -> None:
+def export_to(out: Path, target: str, pack: Pack | None = None, options: Options | None = None) -> None:
     """Export one target of the test pack into `out`, through the real planner and writer."""
     from bp_rules.agents import resolve
 
     targets = resolve([target])
-    outputs, owned = collect(targets, options, pack or load_test_pack())
+    outputs, owned = collect(targets, options or Options(), pack or load_test_pack())
     apply(out, [c for c in plan(out, outputs, owned) if c.action != "unchanged"])
 
 
@@ -40,17 +37,8 @@ def tree(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def pack_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the test pack, loaded by the CLI in place of the built-in pack."""
-    copy = tmp_path_factory.mktemp("pack") / "pack"
-    shutil.copytree(TEST_PACK, copy)
-    monkeypatch.setattr(loader, "builtin_rules_dir", lambda: copy)
-    return copy
-
-
 def run_export(*args: str) -> Result:
     return CliRunner().invoke(export, list(args), catch_exceptions=False)
 
 
-__all__ = ["GOLDEN", "REGENERATE_ENV", "TARGETS", "TEST_PACK", "export_to", "pack_dir", "run_export", "tree"]
+__all__ = ["GOLDEN", "REGENERATE_ENV", "TARGETS", "TEST_PACK", "export_to", "run_export", "tree"]

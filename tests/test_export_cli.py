@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bp_rules.agents import agents_md
-from tests.export_helpers import pack_dir, run_export, tree  # noqa: F401  (pack_dir is a fixture)
+from bp_rules.schema import loader
+from tests.export_helpers import TEST_PACK, run_export
+
+
+@pytest.fixture
+def pack_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of the test pack, loaded by the CLI in place of the built-in pack."""
+    copy = tmp_path_factory.mktemp("pack") / "pack"
+    shutil.copytree(TEST_PACK, copy)
+    monkeypatch.setattr(loader, "builtin_rules_dir", lambda: copy)
+    return copy
 
 
 def test_check_after_export_is_clean(tmp_path: Path, pack_dir: Path) -> None:

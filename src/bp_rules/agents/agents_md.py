@@ -35,7 +35,7 @@ def _decisions(sel: Selection) -> list[str]:
 
 def _quick_reference(sel: Selection) -> str:
     rows = []
-    for _, title, rules in sel.by_category():
+    for _, _, rules in sel.by_category():
         for rule in rules:
             rows.append((f"`{rule.id}`", rule.severity.value, md.one_line(rule.title), md.checked_short(rule)))
     return md.table(["Rule", "Severity", "What", "Checked"], rows)
