@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import tempfile
@@ -79,57 +78,108 @@ def summary_from_json(d: dict) -> FileSummary:
 
 
 class ResultCache:
+    """Two JSON files: a small index (digests, local findings, the last project-wide findings) read on every
+    run, and the summaries, read only when some file changed and phase 2 has to run again."""
+
     def __init__(self, root: Path, key: str):
-        self.file = root / CACHE_DIR / __version__ / f"{key}.json"
-        self.entries: dict[str, dict] = {}
+        self.dir = root / CACHE_DIR / __version__
+        self.index_file = self.dir / f"{key}.index.json"
+        self.summary_file = self.dir / f"{key}.summaries.json"
+        self.files: dict[str, dict] = {}
+        self.project: dict = {}
+        self._summaries: dict[str, dict] | None = None
         self.dirty = False
         with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                self.entries = data
+            data = json.loads(self.index_file.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("files"), dict):
+                self.files = data["files"]
+                self.project = data.get("project") or {}
 
-    def get(self, path: str, absolute: Path):
+    def lookup(self, path: str, digest: str):
+        """The cached result of a file whose content hashes to `digest`, without its summary yet."""
         from bp_rules.validator.engine import FileResult
 
-        entry = self.entries.get(path)
-        if entry is None:
+        entry = self.files.get(path)
+        if entry is None or entry.get("digest") != digest:
             return None
         try:
-            digest = hashlib.sha256(absolute.read_bytes()).hexdigest()
-        except OSError:
-            return None
-        if entry.get("digest") != digest:
-            return None
-        try:
-            summary = summary_from_json(entry["summary"]) if entry["summary"] else None
             findings = [Finding(**f) for f in entry["findings"]]
             suppressions = {int(k): frozenset(v) for k, v in entry["suppressions"].items()}
         except (KeyError, TypeError):
             return None
-        return FileResult(path, digest, summary, findings, suppressions)
+        return FileResult(path, digest, None, findings, suppressions)
+
+    def summary(self, path: str) -> FileSummary | None:
+        if self._summaries is None:
+            self._summaries = {}
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(self.summary_file.read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    self._summaries = data
+        raw = self._summaries.get(path)
+        if raw is None or raw.get("digest") != self.files.get(path, {}).get("digest"):
+            return None
+        try:
+            return summary_from_json(raw["summary"])
+        except (KeyError, TypeError):
+            return None
+
+    def project_findings(self, digest: str) -> list[Finding] | None:
+        if self.project.get("digest") != digest:
+            return None
+        try:
+            return [Finding(**f) for f in self.project["findings"]]
+        except (KeyError, TypeError):
+            return None
 
     def put(self, result) -> None:
         if not result.digest:
             return
-        self.entries[result.path] = {
+        self.files[result.path] = {
             "digest": result.digest,
-            "summary": dataclasses.asdict(result.summary) if result.summary else None,
             "findings": [dataclasses.asdict(f) for f in result.findings],
             "suppressions": {str(k): sorted(v) for k, v in result.suppressions.items()},
         }
+        if self._summaries is None:
+            self.summary(result.path)  # load the existing summaries before adding to them
+        self._summaries[result.path] = {
+            "digest": result.digest,
+            "summary": dataclasses.asdict(result.summary) if result.summary else None,
+        }
         self.dirty = True
+
+    def set_project(self, digest: str, findings: list[Finding]) -> None:
+        self.project = {"digest": digest, "findings": [dataclasses.asdict(f) for f in findings]}
+        self.dirty = True
+
+    def prune(self, keep: set[str]) -> None:
+        for path in set(self.files) - keep:
+            del self.files[path]
+            self.dirty = True
 
     def save(self) -> None:
         if not self.dirty:
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.file.parent.parent / ".gitignore"
+            self.dir.mkdir(parents=True, exist_ok=True)
+            gitignore = self.dir.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by bp-rules\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self.entries, out, separators=(",", ":"))
-            os.replace(tmp, self.file)
+            _write_json(self.index_file, {"files": self.files, "project": self.project})
+            if self._summaries is not None:
+                summaries = {p: v for p, v in self._summaries.items() if p in self.files}
+                _write_json(self.summary_file, summaries)
         except OSError:
             pass  # a read-only checkout still gets its results, just not cached
+
+
+def _write_json(path: Path, data) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

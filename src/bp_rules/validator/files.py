@@ -135,10 +135,9 @@ def _walk(out: SourceFiles, start: Path, root: Path, excludes: pathspec.PathSpec
                 out.skipped.append(path.relative_to(root).as_posix())
                 continue
             rel = path.relative_to(root).as_posix()
-            if ignored(path, False):
+            if not (name.endswith(".py") or is_project_file(rel)) or ignored(path, False):
                 continue
-            if name.endswith(".py") or is_project_file(rel):
-                _add(out, rel, path.resolve() if path.is_symlink() else path, seen)
+            _add(out, rel, path.resolve() if path.is_symlink() else path, seen)
 
 
 def _add_root_project_files(out: SourceFiles, root: Path, excludes, seen: set[str]) -> None:
