@@ -111,7 +111,7 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     config = config.with_overrides(
-        select=tuple(select), ignore=tuple(ignore), source_roots=tuple(source_roots), fail_on=fail_on
+        select=_split(select), ignore=_split(ignore), source_roots=_split(source_roots), fail_on=fail_on
     )
     for warning in config.warnings:
         click.echo(f"bp-rules: warning: {warning}", err=True)
@@ -144,6 +144,11 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     threshold = Severity(config.fail_on).rank if config.fail_on else 0
     if any(Severity(f.severity).rank >= threshold for f in findings):
         raise SystemExit(1)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select a,b --select c` -> (a, b, c)."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
 def _in_change(finding, change, files) -> bool:

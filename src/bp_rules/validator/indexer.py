@@ -441,6 +441,7 @@ class Indexer:
     def _resolve_all(self) -> None:
         for raw in self.raw_calls:
             raw.call.name = self.qualify(raw.raw, raw.scope)
+            raw.call.receiver = _through_local(raw.raw, raw.scope)
             if raw.refs:
                 raw.call.passed_refs = tuple(self.qualify(r, raw.scope) for r in raw.refs)
         for name, callee in self._pending_assigns:
@@ -515,6 +516,19 @@ class Indexer:
         if isinstance(default, cst.Call) and param.default_call in N.DEPENDS:
             param.depends = self._depends_target(default, annotation, outer)
             param.depends_in_default = True
+
+
+def _through_local(raw: str | None, scope: _Scope | None) -> bool:
+    if not raw or "." not in raw:
+        return False
+    head = raw.split(".", 1)[0].removesuffix("()")
+    while scope is not None:
+        if head in scope.imports:
+            return False
+        if head in scope.params or head in scope.types or head in scope.locals:
+            return True
+        scope = scope.parent
+    return False
 
 
 def _annotated_base(annotation: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -50,7 +50,7 @@ def matches(name: str, patterns: frozenset[str] | set[str] | tuple[str, ...]) ->
     if name in patterns:
         return name
     for pattern in patterns:
-        if pattern.endswith(".*") and (name.startswith(pattern[:-1]) or name == pattern[:-2]):
+        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
             return pattern
     return None
 

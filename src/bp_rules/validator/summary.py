@@ -31,6 +31,8 @@ class Call:
     keywords: tuple[str, ...] = ()
     # functions handed over by reference (`run_in_threadpool(fn)`): they run off the event loop
     passed_refs: tuple[str, ...] = ()
+    # resolved through a parameter or local variable (`user.role()`): a method on an object, not a module
+    receiver: bool = False
 
 
 @dataclass(slots=True)
@@ -94,3 +96,5 @@ class FileSummary:
     route_endpoints: list[tuple[str, Route]] = field(default_factory=list)  # add_api_route endpoints
     module_calls: list[Call] = field(default_factory=list)  # calls at module level (include_router, ...)
     syntax_error: bool = False
+    # rule id -> JSON-like facts a rule's file check recorded for its project check (lists, str, int, bool)
+    facts: dict[str, list] = field(default_factory=dict)

@@ -87,6 +87,8 @@ class DepsPreferAsync(ProjectCheck):
                 continue
             if not call.name or index.blocking(call) or call.name in IO_BUILTINS:
                 return False
+            if call.receiver:
+                return False  # a method on an object (an ORM row may lazy-load): cannot tell, stay silent
             found = project.function(call.name)
             if found is not None:
                 callee = found[0]

@@ -26,9 +26,14 @@ class NoBlanketExceptInRoute(FileCheck):
                 kind = "dependency"
             else:
                 continue
+            wraps_result = _returns(node.body)
             for handler in node.handlers:
                 caught = self._blanket(ctx, handler, scope)
                 if caught is None or _reraises(handler):
+                    continue
+                # `except Exception: log` around a best-effort side effect, with the route's result computed
+                # elsewhere, is a deliberate choice; a handler that answers, or a try around the result, is not
+                if not (wraps_result or _returns(handler.body) or handler.type is None or "BaseException" in caught):
                     continue
                 ctx.report(
                     self.rule_id,
@@ -55,3 +60,26 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
         return False
     last = body[-1]
     return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in last.body)
+
+
+def _returns(block: cst.BaseSuite) -> bool:
+    """Whether a block returns, looking into nested blocks but not into nested functions."""
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(isinstance(s, cst.Return) for s in stmt.body):
+                return True
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        else:
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, name, None)
+                inner = getattr(inner, "body", inner) if isinstance(inner, (cst.Else, cst.Finally)) else inner
+                if isinstance(inner, cst.If):
+                    inner = cst.IndentedBlock(body=[inner])
+                if isinstance(inner, cst.BaseSuite) and _returns(inner):
+                    return True
+            for handler in getattr(stmt, "handlers", ()):
+                if _returns(handler.body):
+                    return True
+    return False
