@@ -23,8 +23,12 @@ def render(findings, *, pack=None, color: bool = False, show_fixes: bool = False
     counts = Counter(f.severity for f in findings)
     if findings:
         detail = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
-        summary = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} ({detail}) in {files} files."
+        summary = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} ({detail}) in {_files(files)}."
     else:
-        summary = f"All checks passed ({files} files)."
+        summary = f"All checks passed ({_files(files)})."
     lines.append(click.style(summary, bold=True) if color else summary)
     return "\n".join(lines) + "\n"
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"

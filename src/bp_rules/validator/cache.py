@@ -74,6 +74,7 @@ def summary_from_json(d: dict) -> FileSummary:
         route_endpoints=[(e, _route(r)) for e, r in d["route_endpoints"]],
         module_calls=[_call(c) for c in d["module_calls"]],
         syntax_error=d["syntax_error"],
+        facts=d.get("facts") or {},
     )
 
 
@@ -92,8 +93,9 @@ class ResultCache:
         with contextlib.suppress(OSError, ValueError):
             data = json.loads(self.index_file.read_text(encoding="utf-8"))
             if isinstance(data, dict) and isinstance(data.get("files"), dict):
-                self.files = data["files"]
-                self.project = data.get("project") or {}
+                self.files = {k: v for k, v in data["files"].items() if isinstance(v, dict)}
+                project = data.get("project")
+                self.project = project if isinstance(project, dict) else {}
 
     def lookup(self, path: str, digest: str):
         """The cached result of a file whose content hashes to `digest`, without its summary yet."""
@@ -105,7 +107,7 @@ class ResultCache:
         try:
             findings = [Finding(**f) for f in entry["findings"]]
             suppressions = {int(k): frozenset(v) for k, v in entry["suppressions"].items()}
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError, ValueError):
             return None
         return FileResult(path, digest, None, findings, suppressions)
 
@@ -115,13 +117,13 @@ class ResultCache:
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(self.summary_file.read_text(encoding="utf-8"))
                 if isinstance(data, dict):
-                    self._summaries = data
+                    self._summaries = {k: v for k, v in data.items() if isinstance(v, dict)}
         raw = self._summaries.get(path)
         if raw is None or raw.get("digest") != self.files.get(path, {}).get("digest"):
             return None
         try:
             return summary_from_json(raw["summary"])
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError, ValueError):
             return None
 
     def project_findings(self, digest: str) -> list[Finding] | None:
@@ -129,7 +131,7 @@ class ResultCache:
             return None
         try:
             return [Finding(**f) for f in self.project["findings"]]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError, ValueError):
             return None
 
     def put(self, result) -> None:

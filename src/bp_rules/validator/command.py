@@ -111,7 +111,10 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     config = config.with_overrides(
-        select=_split(select), ignore=_split(ignore), source_roots=_split(source_roots), fail_on=fail_on
+        select=_split(select),
+        ignore=config.ignore + _split(ignore),  # --ignore adds to the configured list, --select replaces it
+        source_roots=_split(source_roots),
+        fail_on=fail_on,
     )
     for warning in config.warnings:
         click.echo(f"bp-rules: warning: {warning}", err=True)

@@ -50,6 +50,21 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
+class SpanCell(list):
+    """A span `[line, col, end_line, end_col]` stored in a fact (`summary.facts`), filled in place once the
+    position pass has run; it serializes as a plain list."""
+
+    __slots__ = ()
+
+    def _get(self) -> Span:
+        return tuple(self)
+
+    def _set(self, value: Span) -> None:
+        self[:] = value
+
+    span = property(_get, _set)
+
+
 @dataclass
 class PendingFinding:
     rule: str
@@ -82,6 +97,12 @@ class FileContext:
             self.pending.append(PendingFinding(rule, message, span=where))
         else:
             self.pending.append(PendingFinding(rule, message, target=where))
+
+    def fact_span(self, node: cst.CSTNode) -> SpanCell:
+        """A span to store in a fact for phase 2; it is filled in after the checks, like a finding's."""
+        cell = SpanCell(NO_SPAN)
+        self.indexer.span_targets.append((cell, "span", node))
+        return cell
 
     # --- names ----------------------------------------------------------------------------------------
 

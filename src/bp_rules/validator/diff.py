@@ -52,13 +52,24 @@ def _has_commits(root: Path) -> bool:
         return False
 
 
-def parse_unified(text: str) -> dict[str, set[int]]:
-    """Added line numbers per new path from `git diff --unified=0` output."""
-    out: dict[str, set[int]] = {}
+def parse_unified(text: str) -> dict[str, set[int] | None]:
+    """Added line numbers per new path from `git diff --unified=0` output (None: the whole file).
+
+    A file git takes for binary has no hunks, only `Binary files a/x and b/x differ`: it counts as changed
+    whole, so that a source file with a stray NUL byte still gets its syntax-error finding.
+    """
+    out: dict[str, set[int] | None] = {}
+    binary: dict[str, None] = {}
     current: str | None = None
-    for line in text.splitlines():
+    for line in text.split("\n"):
+        if line.startswith("Binary files ") and line.endswith(" differ"):
+            _, _, target = line[len("Binary files ") : -len(" differ")].rpartition(" and ")
+            target = _unquote(target)
+            if target != "/dev/null":
+                binary[target.removeprefix("b/")] = None
+            continue
         if line.startswith("+++ "):
-            target = line[4:]
+            target = _unquote(line[4:].rstrip("\t"))
             current = None if target == "/dev/null" else target.removeprefix("b/")
             if current is not None:
                 out.setdefault(current, set())
@@ -67,7 +78,15 @@ def parse_unified(text: str) -> dict[str, set[int]]:
             if match:
                 start, count = int(match.group(1)), int(match.group(2) or "1")
                 out[current].update(range(start, start + count))
-    return {path: lines for path, lines in out.items() if lines}
+    return {**{path: lines for path, lines in out.items() if lines}, **binary}
+
+
+def _unquote(path: str) -> str:
+    """git C-quotes paths with unusual characters: `"b/caf\\303\\251.py"`."""
+    if len(path) >= 2 and path[0] == path[-1] == '"':
+        raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return raw.encode("latin-1").decode("utf-8", "replace")
+    return path
 
 
 def changed_lines(start: Path, *, staged: bool = False, base: str | None = None, revs: str | None = None) -> Change:
@@ -80,9 +99,8 @@ def changed_lines(start: Path, *, staged: bool = False, base: str | None = None,
         change.lines = {p: None for p in listed.splitlines() if p}
         return change
     if revs:
-        left, _, right = revs.partition("..")
-        args = [*common, left.strip() or "HEAD", right.strip() or "HEAD"] if right else [*common, left]
-        change.lines.update(parse_unified(_git(root, *args)))
+        # git reads `A..B`, `A...B` (since the merge-base) and a single revision itself
+        change.lines.update(parse_unified(_git(root, *common, revs)))
         return change
     if base:
         merge_base = _git(root, "merge-base", base, "HEAD").strip()

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -115,7 +115,8 @@ def _build_state(rules: list[Rule], config: Config) -> _Phase1:
 
 
 def _finding(rule: Rule | None, rule_id: str, path: str, span, message: str, config: Config) -> Finding:
-    severity = config.severity.get(rule_id) or (rule.severity.value if rule else Severity.error.value)
+    # the record's severity; the configured one is applied after the cache, so changing it needs no rerun
+    severity = rule.severity.value if rule else Severity.error.value
     line, col, end_line, end_col = span
     return Finding(path, line, col, rule_id, end_line, end_col, severity, message, rule.fix if rule else SYNTAX_FIX)
 
@@ -134,7 +135,10 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"cannot read the file as UTF-8 (byte {exc.start}); it was not checked"
-        return FileResult(path, digest, None, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
+        from bp_rules.validator.context import module_name
+
+        empty = FileSummary(path, module_name(path), syntax_error=True)
+        return FileResult(path, digest, empty, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
     suppressions = noqa.parse(text)
     try:
         tree = cst.parse_module(text)
@@ -271,6 +275,8 @@ def run(
         suppressions.setdefault(path, noqa.parse(text))
     kept, unused = noqa.apply(findings, suppressions)
     kept = _per_path_ignores(kept, config)
+    if config.severity:
+        kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
     return RunResult(sorted(set(kept)), files=len(results), cached=cached, warnings=list(config.warnings),
                      unused_noqa=unused)  # fmt: skip
 

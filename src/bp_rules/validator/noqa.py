@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from bp_rules.validator.registry import Finding
 
@@ -14,14 +16,24 @@ def parse(text: str) -> dict[int, frozenset[str]]:
     if "noqa" not in text and "NOQA" not in text:
         return {}
     found: dict[int, frozenset[str]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "#" not in line:
-            continue
-        match = _NOQA.search(line)
+    for number, comment in _comments(text):
+        match = _NOQA.search(comment)
         if match:
-            ids = frozenset(p.strip().lower() for p in match.group("ids").split(","))
-            found[number] = ids
+            found[number] = frozenset(p.strip().lower() for p in match.group("ids").split(","))
     return found
+
+
+def _comments(text: str):
+    """(line, comment) for every real comment: a `# noqa` inside a string literal does not count."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                yield token.start[0], token.string
+    except (tokenize.TokenError, SyntaxError):
+        # not Python (a project file) or not tokenizable: fall back to lines split on newlines only
+        for number, line in enumerate(text.split("\n"), start=1):
+            if "#" in line:
+                yield number, line[line.index("#") :]
 
 
 def apply(

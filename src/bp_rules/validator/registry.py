@@ -67,9 +67,13 @@ PROJECT_CHECKS: dict[str, type[ProjectCheck]] = {}
 
 
 def register(cls):
-    """Class decorator: make a check available under its `rule_id`."""
+    """Class decorator: make a check available under its `rule_id`.
+
+    A rule has at most one check per phase. It may have both: a file check that records what phase 2 needs
+    in `summary.facts[rule_id]` (facts only the syntax tree shows), and a project check that reads them.
+    """
     table = FILE_CHECKS if issubclass(cls, FileCheck) else PROJECT_CHECKS
-    if cls.rule_id in FILE_CHECKS or cls.rule_id in PROJECT_CHECKS:
+    if cls.rule_id in table:
         raise ValueError(f"two checks registered for {cls.rule_id}")
     table[cls.rule_id] = cls
     return cls
