@@ -22,11 +22,12 @@ ROUTER = """\
 from fastapi import APIRouter, Depends
 from jose import jwt
 
-router = APIRouter()
+router = APIRouter(tags=["items"])
 
 
 @router.get("/items")
-async def list_items(token: str = Depends(jwt.decode)):
+async def list_items(token: str = Depends(jwt.decode)) -> str:
+    \"\"\"List the items.\"\"\"
     return token
 """
 # pydantic-v2-pattern (pydantic, error) on line 5

@@ -35,12 +35,14 @@ def test_record_change_makes_check_fail(tmp_path: Path, pack_dir: Path) -> None:
     out = tmp_path / "out"
     assert run_export("-t", "all", "--out", str(out)).exit_code == 0
     record = pack_dir / "async" / "async-demo-no-sleep.yaml"
-    record.write_text(record.read_text().replace("yields to the loop", "gives the loop back"))
+    text = record.read_text().replace("yields to the loop", "gives the loop back")
+    record.write_text(text.replace("await `asyncio.sleep` instead", "await `asyncio.sleep`"))
     check = run_export("-t", "all", "--out", str(out), "--check")
     assert check.exit_code == 1
-    assert "-Fix: Use `await asyncio.sleep(...)`: it yields to the loop." in check.stdout
-    assert "+Fix: Use `await asyncio.sleep(...)`: it gives the loop back." in check.stdout
+    assert "-  Fix: Use `await asyncio.sleep(...)`: it yields to the loop." in check.stdout  # .claude/rules
+    assert "+  Fix: Use `await asyncio.sleep(...)`: it gives the loop back." in check.stdout
     assert "--- a/AGENTS.md" in check.stdout
+    assert "+Never call `time.sleep` in an `async def`; await `asyncio.sleep`.\n" in check.stdout
 
 
 def test_check_fails_on_a_stale_file_that_export_would_delete(tmp_path: Path, pack_dir: Path) -> None:

@@ -22,13 +22,14 @@ ROUTER = """\
 from fastapi import APIRouter, Depends
 from jose import jwt
 
-router = APIRouter()
+router = APIRouter(tags=["items"])
 
 
 @router.get("/items")
 async def list_items(
     token: str = Depends(jwt.decode),
-):
+) -> str:
+    \"\"\"List the items.\"\"\"
     return token
 """
 WARNING_ONLY = ROUTER.replace("from jose import jwt\n", "import jwt\n")

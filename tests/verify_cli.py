@@ -12,7 +12,8 @@ from bp_rules.cli import main
 from bp_rules.schema.loader import Pack, load_pack
 from bp_rules.validator import command
 
-PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\n'
+# a project that lints with ruff, so that the project-file rules (tooling-ruff) stay quiet in these tests
+PYPROJECT = '[project]\nname = "demo"\nversion = "0.1.0"\n\n[tool.ruff]\nline-length = 100\n'
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bp_rules.agents import TARGETS, resolve
-from bp_rules.agents.content import Options, select, unknown_names
+from bp_rules.agents.content import DETAILS, Options, select, unknown_names
 from bp_rules.agents.target import Target
 from bp_rules.agents.writer import Change, ExportError, Output, apply, plan, unified_diff
 from bp_rules.schema.models import Severity
@@ -92,6 +92,16 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A directory of your own rule records (repeatable); a record with a built-in id replaces it.",
 )
+@click.option(
+    "--detail",
+    type=click.Choice(DETAILS),
+    default="compact",
+    show_default=True,
+    help=(
+        "AGENTS.md (and .junie/AGENTS.md): compact fits Codex's 32 KiB read, with a Don't/Do excerpt per rule; "
+        "full renders every rule with its complete examples (for agents without that limit, e.g. Claude Code)."
+    ),
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--check", is_flag=True, help="Exit 1 and print a diff when any file differs from what export writes.")
 @click.option(
@@ -108,6 +118,7 @@ def export(
     ignore: tuple[str, ...],
     min_severity: str | None,
     rule_dirs: tuple[Path, ...],
+    detail: str,
     dry_run: bool,
     check: bool,
     budget: str,
@@ -121,11 +132,16 @@ def export(
 
     Opt-in rules are left out unless named in --select (as in `bp-rules verify`); AGENTS.md lists them.
 
+    AGENTS.md (and .junie/AGENTS.md) is compact by default so that it fits the 32 KiB Codex reads: each rule
+    with its id, severity, summary and one Don't/Do excerpt of its examples (info excerpts go first when
+    that is still too long). `--detail full` writes every rule in full.
+
     \b
     Examples:
       bp-rules export --target agents
       bp-rules export -t cursor -t copilot --min-severity warning
       bp-rules export --target all --check          in CI: exit 1 when the files drifted
+      bp-rules export --target claude --detail full every rule in full (Claude has no 32 KiB limit)
     """
     from bp_rules.cli import _load
 
@@ -134,7 +150,12 @@ def export(
     unknown = unknown_names(pack, selected + ignored)
     if unknown:
         raise click.UsageError(f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`.")
-    options = Options(selected, ignored, Severity(min_severity) if min_severity else None)
+    options = Options(
+        selected,
+        ignored,
+        Severity(min_severity) if min_severity else None,
+        "full" if detail == "full" else "compact",
+    )
     targets = resolve(target_names)
     added = sorted({t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS)))
     if added:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -20,6 +20,8 @@ from bp_rules.schema.models import Matrix, Rule, Severity
 
 UNIVERSAL_GLOBS = (("**",), ("**/*",))
 GROUP_PREFIX = "bp-"
+Detail = Literal["compact", "full"]
+DETAILS: tuple[Detail, ...] = ("compact", "full")
 
 
 @cache
@@ -36,6 +38,7 @@ class Options:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     min_severity: Severity | None = None
+    detail: Detail = "compact"  # AGENTS.md: fit Codex's 32 KiB read (compact) or every rule in full
 
 
 def _named(rule: Rule, names: Iterable[str]) -> bool:
@@ -80,6 +83,7 @@ class Selection:
     matrix: Matrix
     guides: dict[str, Any]
     categories: list[tuple[str, str]] = field(default_factory=list)  # (id, title), in order
+    detail: Detail = "compact"
 
     def by_category(self) -> list[tuple[str, str, list[Rule]]]:
         out = []
@@ -150,4 +154,5 @@ def select(pack: Pack, options: Options = Options()) -> Selection:
         matrix=pack.matrix,
         guides=guides,
         categories=ordered,
+        detail=options.detail,
     )

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from bp_rules.schema.models import Example, Matrix, Rule
+from bp_rules.agents.excerpt import GAP, Side, excerpt, is_import
+from bp_rules.schema.models import Example, Matrix, Rule, Scope
 
 if TYPE_CHECKING:
     from bp_rules.agents.content import Group
@@ -28,6 +29,8 @@ LANGUAGES = {
     ".mako": "mako",
 }
 FILE_LANGUAGES = {"Makefile": "makefile", "Dockerfile": "dockerfile"}
+DEFAULT_PATH = "example.py"  # what `Example.as_files` calls a snippet without a path
+HASH_COMMENTS = {"python", "toml", "ini", "yaml", "sh", "text", "makefile", "dockerfile"}
 
 
 def one_line(text: str) -> str:
@@ -81,6 +84,74 @@ def checked_text(rule: Rule) -> str:
     return f"Guidance only: `bp-rules verify` does not check it{extra}."
 
 
+def checked_compact(rule: Rule) -> str:
+    """How a rule is checked, for the compact layout's rule heading: `checked` (by `bp-rules verify`, under
+    the rule's id) or `guidance only`, with the nearest ruff codes."""
+    ruff = ", ".join(f"`{code}`" for code in rule.ruff)
+    if rule.check is not None:
+        return f"checked (ruff {ruff})" if ruff else "checked"
+    return f"guidance only (ruff {ruff} covers part)" if ruff else "guidance only"
+
+
+_TOP_BLOCK = re.compile(r"^(async def |def |class |@)")
+
+
+def _side_lines(side: Side, label: str, comment: str, path: bool) -> list[str]:
+    """The side under its header; a gap is a comment indented like the line after it."""
+    lines = [f"{comment} {label} ({side.path})" if path else f"{comment} {label}"]
+    for index, line in enumerate(side.lines):
+        if line is None:
+            following = next((n for n in side.lines[index + 1 :] if n is not None), "")
+            line = f"{following[: len(following) - len(following.lstrip())]}{comment} {GAP}"
+        lines.append(line)
+    return lines
+
+
+def _python_spacing(dont: list[str], do: list[str]) -> list[str]:
+    """The blank lines `ruff format` puts before the `# Do` comment, so that a formatter run over the
+    Markdown leaves the block as it is: two after the body of a top-level def or class or before one, one
+    after imports, none after a decorator (both sides then decorate the same function)."""
+    code = [line for line in dont[1:] if not line.lstrip().startswith("#")]
+    if not code or code[-1].startswith("@"):
+        return []
+    after_block = code[-1][:1].isspace() and any(_TOP_BLOCK.match(line) for line in code)
+    if after_block or any(_TOP_BLOCK.match(line) for line in do[1:2]):
+        return ["", ""]
+    return [""] if is_import(code[-1]) else []
+
+
+def excerpt_md(rule: Rule) -> str:
+    """One fenced block with `# Don't` and `# Do` excerpts of the rule's own examples (see `excerpt`).
+
+    The paths are shown when the two sides come from different files or the rule is about the project's
+    files (where code lives is then the point);
+    sides in different languages, or in one without `#` comments, get a block each."""
+    ex = excerpt(rule)
+    dont_lang, do_lang = language(ex.dont.path), language(ex.do.path)
+    named = DEFAULT_PATH not in (ex.dont.path, ex.do.path)  # a snippet without `path` is not "in" a file
+    paths = named and (ex.dont.path != ex.do.path or rule.scope is Scope.project)
+    if dont_lang == do_lang and dont_lang in HASH_COMMENTS:
+        dont, do = _side_lines(ex.dont, "Don't", "#", paths), _side_lines(ex.do, "Do", "#", paths)
+        spacing = _python_spacing(dont, do) if dont_lang == "python" else []
+        return fence("\n".join([*dont, *spacing, *do]), dont_lang)
+    blocks = []
+    for side, label, lang_ in ((ex.dont, "Don't", dont_lang), (ex.do, "Do", do_lang)):
+        code = "\n".join(line if line is not None else GAP for line in side.lines)
+        blocks.append(f"{label} (`{side.path}`):\n\n{fence(code, lang_)}")
+    return "\n\n".join(blocks)
+
+
+def rule_compact(rule: Rule, *, code: bool = True, files: Sequence[str] = ()) -> str:
+    """A rule in a few lines: a heading with its id, severity and how it is checked, its summary (and the
+    `files` it is limited to, when given), then one block of Don't/Do excerpts; without `code`, one line."""
+    opt = " · opt-in" if not rule.enabled_by_default else ""
+    where = f" Files: {', '.join(f'`{g}`' for g in files)}." if files else ""
+    head = f"`{rule.id}` · {rule.severity.value}{opt} · {checked_compact(rule)}"
+    if not code:
+        return f"- {head}: {one_line(rule.summary)}{where}"
+    return f"### {head}\n\n{one_line(rule.summary)}{where}\n\n{excerpt_md(rule)}"
+
+
 def checked_short(rule: Rule) -> str:
     ruff = f" · ruff {', '.join(rule.ruff)}" if rule.ruff else ""
     return ("verify" if rule.checked else "guidance") + ruff
@@ -124,6 +195,16 @@ def rule_reminder(rule: Rule) -> str:
 def matrix_table(matrix: Matrix) -> str:
     rows = [(p.package, p.minimum, p.tested_with, p.why) for p in matrix.packages]
     return table(["Package", "Minimum", "Tested with", "Why this minimum"], rows)
+
+
+def matrix_table_compact(matrix: Matrix) -> str:
+    return table(
+        ["Package", "Minimum", "Tested with"], [(p.package, p.minimum, p.tested_with) for p in matrix.packages]
+    )
+
+
+def banned_table_compact(matrix: Matrix) -> str:
+    return table(["Package", "Use instead", "Rule"], [(b.package, b.replacement, f"`{b.rule}`") for b in matrix.banned])
 
 
 def banned_table(matrix: Matrix) -> str:

@@ -19,7 +19,7 @@ import pathspec
 
 from bp_rules.schema.loader import Pack
 from bp_rules.schema.models import Rule, Severity
-from bp_rules.validator import noqa
+from bp_rules.validator import alembic_config, noqa
 from bp_rules.validator.cache import ResultCache
 from bp_rules.validator.config import Config
 from bp_rules.validator.files import SourceFiles
@@ -222,8 +222,11 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     rules = selected_rules(pack, config)
+    # migration rules follow the project's own migration folders (alembic.ini, [tool.alembic], migrations-dirs)
+    rules, migration_dirs = alembic_config.localize(rules, config, files.project, [p for p, _ in files.python])
     cache_key = hashlib.sha256(
-        f"{pack.fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}".encode()
+        f"{pack.fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
+        f"{migration_dirs}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(config.root, cache_key) if use_cache else None
     results: dict[str, FileResult] = {}

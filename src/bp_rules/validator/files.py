@@ -20,7 +20,7 @@ SKIPPED_DIRS = frozenset(
 PROJECT_FILE_NAMES = frozenset(
     {
         "pyproject.toml", "alembic.ini", "uv.lock", "poetry.lock", ".pre-commit-config.yaml", "Makefile",
-        "setup.cfg", "ruff.toml", ".ruff.toml", "logging.ini", "tox.ini", ".flake8", ".isort.cfg",
+        "setup.cfg", "ruff.toml", ".ruff.toml", "logging.ini", "tox.ini", ".flake8", ".isort.cfg", ".gitlab-ci.yml",
     }
 )  # fmt: skip
 
@@ -44,6 +44,8 @@ def is_project_file(rel: str) -> bool:
     if name.startswith("requirements") and name.endswith((".txt", ".in")):
         return True
     if rel.startswith("requirements/") and name.endswith((".txt", ".in")):
+        return True
+    if name.endswith(".sh") and rel.split("/")[-2:-1] == ["scripts"]:  # lint scripts (tooling rules)
         return True
     return rel.startswith(".github/workflows/") and name.endswith((".yml", ".yaml"))
 
@@ -71,6 +73,11 @@ def collect(paths: list[Path], config: Config) -> SourceFiles:
             continue
         _walk(out, given.resolve(), root, excludes, seen)
     _add_root_project_files(out, root, excludes, seen)
+    for folder in config.migrations_dirs:  # `migrations/alembic.ini` describes the project too
+        path = root / folder / "alembic.ini"
+        rel = f"{folder.strip('/')}/alembic.ini"
+        if path.is_file() and not excludes.match_file(rel):
+            _add(out, rel, path, seen)
     out.python.sort()
     return out
 
@@ -146,7 +153,7 @@ def _add_root_project_files(out: SourceFiles, root: Path, excludes, seen: set[st
         path = root / name
         if path.is_file() and not excludes.match_file(name):
             _add(out, name, path, seen)
-    for sub in ("requirements", ".github/workflows"):
+    for sub in ("requirements", ".github/workflows", "scripts"):
         directory = root / sub
         if directory.is_dir():
             for path in sorted(directory.iterdir()):
@@ -155,3 +162,13 @@ def _add_root_project_files(out: SourceFiles, root: Path, excludes, seen: set[st
                     _add(out, rel, path, seen)
     for path in sorted(root.glob("requirements*.txt")):
         _add(out, path.name, path, seen)
+    # structure-root-config-files: whether the root `.gitignore` covers `.env`. The `.env` is recorded by its
+    # presence only (it holds secrets: never read); both enter the digest that phase-2 results are cached by.
+    gitignore = root / ".gitignore"
+    if gitignore.is_file() and ".gitignore" not in out.project:
+        try:
+            out.project[".gitignore"] = gitignore.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            out.skipped.append(".gitignore")
+    if (root / ".env").is_file():
+        out.project.setdefault(".env", "")

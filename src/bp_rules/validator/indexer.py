@@ -447,7 +447,8 @@ class Indexer:
         for name, callee in self._pending_assigns:
             qualified = self.qualify(callee)
             self.summary.assigned_calls[name] = qualified
-            if qualified in N.ROUTER_FACTORIES:
+            # a project's own `APIRouter` subclass (`from app.routing import APIRouter`) makes routers too
+            if qualified in N.ROUTER_FACTORIES or N.last(qualified) in ("APIRouter", "FastAPI"):
                 self.summary.routers[name] = qualified
         for name, value in self._pending_aliases:
             param = self._annotated_param(name, value, None)

@@ -1,0 +1,820 @@
+"""Pydantic schema checks: validators, enums, optional fields, v1 APIs, the project base model, unions.
+
+Checks that must know whether a class is a Pydantic model record what they saw in phase 1 as facts and
+decide in phase 2, where the class's bases resolve across the project (`pydantic_kinds`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from bp_rules.validator.checks.migration_files import is_migration
+from bp_rules.validator.checks.pydantic_kinds import BASE_MODEL, SCHEMA, ClassKinds
+from bp_rules.validator.checks.pydantic_models import class_body, small_statements
+from bp_rules.validator.context import FileContext
+from bp_rules.validator.indexer import keyword_arg, positional, string_value
+from bp_rules.validator.project import Project
+from bp_rules.validator.registry import FileCheck, ProjectCheck, register
+from bp_rules.validator.summary import Function
+
+FIELD_VALIDATORS = frozenset({"pydantic.field_validator", "pydantic.functional_validators.field_validator"})
+MODEL_VALIDATORS = frozenset({"pydantic.model_validator", "pydantic.functional_validators.model_validator"})
+V1_VALIDATORS = frozenset(
+    {
+        "pydantic.validator",
+        "pydantic.class_validators.validator",
+        "pydantic.deprecated.class_validators.validator",
+    }
+)
+V1_ROOT_VALIDATORS = frozenset(
+    {
+        "pydantic.root_validator",
+        "pydantic.class_validators.root_validator",
+        "pydantic.deprecated.class_validators.root_validator",
+    }
+)
+# the v1 compatibility layer, used on purpose by code that has not migrated yet: still a validator
+V1_COMPAT_VALIDATORS = frozenset({"pydantic.v1.validator", "pydantic.v1.root_validator"})
+ALL_VALIDATORS = FIELD_VALIDATORS | MODEL_VALIDATORS | V1_VALIDATORS | V1_ROOT_VALIDATORS | V1_COMPAT_VALIDATORS
+HTTP_EXCEPTIONS = frozenset(
+    {"fastapi.HTTPException", "fastapi.exceptions.HTTPException", "starlette.exceptions.HTTPException"}
+)
+CONFIG_DICTS = frozenset(
+    {"pydantic.ConfigDict", "pydantic.config.ConfigDict", "pydantic_settings.SettingsConfigDict",
+     "pydantic_settings.main.SettingsConfigDict"}
+)  # fmt: skip
+FIELD = frozenset({"pydantic.Field", "pydantic.fields.Field"})
+EXTRA_FORBID = frozenset({"pydantic.Extra.forbid", "pydantic.config.Extra.forbid"})
+OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+CLASSVAR = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
+ENUM = frozenset({"enum.Enum"})
+V1_CONFIG_KEYS = {
+    "orm_mode": "from_attributes",
+    "allow_population_by_field_name": "populate_by_name",
+    "anystr_strip_whitespace": "str_strip_whitespace",
+    "anystr_lower": "str_to_lower",
+    "anystr_upper": "str_to_upper",
+    "min_anystr_length": "str_min_length",
+    "max_anystr_length": "str_max_length",
+    "validate_all": "validate_default",
+    "schema_extra": "json_schema_extra",
+    "keep_untouched": "ignored_types",
+    "allow_mutation": "frozen",
+    "underscore_attrs_are_private": "",
+    "smart_union": "",
+    "copy_on_model_validation": "",
+    "getter_dict": "",
+    "json_loads": "",
+    "json_dumps": "",
+    "error_msg_templates": "",
+    "fields": "",
+}
+V1_METHODS = {
+    "dict": "`.model_dump()`",
+    "json": "`.model_dump_json()`",
+    "copy": "`.model_copy()`",
+    "parse_obj": "`.model_validate()`",
+    "parse_raw": "`.model_validate_json()`",
+    "parse_file": "`.model_validate_json()` on the file's text",
+    "from_orm": "`.model_validate(obj)` with `from_attributes=True`",
+    "construct": "`.model_construct()`",
+    "update_forward_refs": "`.model_rebuild()`",
+    "schema": "`.model_json_schema()`",
+    "schema_json": "`json.dumps(Model.model_json_schema())`",
+}
+# Python's `re` syntax that pydantic-core's default (Rust) regex engine rejects: such a pattern needs a validator
+PYTHON_ONLY_REGEX = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=")
+CODE = cst.Module([])
+
+
+def code(node: cst.CSTNode) -> str:
+    return CODE.code_for_node(node).strip()
+
+
+# --- shared phase-1 helpers -----------------------------------------------------------------------------
+
+
+def decorators(ctx: FileContext, node: cst.FunctionDef, scope) -> Iterator[tuple[str, cst.Decorator]]:
+    """Each decorator's qualified name (of the callee when it is a call), seen from the enclosing scope."""
+    for dec in node.decorators:
+        expr = dec.decorator
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        yield ctx.qualify(target, scope), dec
+
+
+def validator_decorator(ctx: FileContext, node: cst.FunctionDef, scope) -> tuple[str, cst.Decorator] | None:
+    for name, dec in decorators(ctx, node, scope):
+        if name in ALL_VALIDATORS:
+            return name, dec
+    return None
+
+
+def function_of(ctx: FileContext) -> dict[int, Function]:
+    nodes = ctx.indexer.function_nodes
+    return {id(nodes[f.qualname]): f for f in ctx.summary.functions if f.qualname in nodes}
+
+
+def field_statements(node: cst.ClassDef) -> Iterator[tuple[str, cst.AnnAssign]]:
+    """The annotated class attributes of a class body: `name: T` and `name: T = value`."""
+    for stmt in small_statements(node):
+        if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
+            yield stmt.target.value, stmt
+
+
+def is_classvar(ctx: FileContext, stmt: cst.AnnAssign) -> bool:
+    ann = stmt.annotation.annotation
+    target = ann.value if isinstance(ann, cst.Subscript) else ann
+    return ctx.qualify(target) in CLASSVAR
+
+
+def model_config(node: cst.ClassDef) -> cst.BaseExpression | None:
+    """The value assigned to `model_config` in a class body."""
+    for stmt in small_statements(node):
+        if isinstance(stmt, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value == "model_config" for t in stmt.targets
+        ):
+            return stmt.value
+        target = stmt.target if isinstance(stmt, cst.AnnAssign) else None
+        if isinstance(target, cst.Name) and target.value == "model_config":
+            return stmt.value
+    return None
+
+
+def config_items(ctx: FileContext, value: cst.BaseExpression | None) -> dict[str, cst.BaseExpression] | None:
+    """The keys of a `ConfigDict(...)`/`SettingsConfigDict(...)` call or dict literal; None if not literal."""
+    if isinstance(value, cst.Call) and ctx.qualify(value.func) in CONFIG_DICTS:
+        if any(arg.star for arg in value.args):
+            return None
+        return {arg.keyword.value: arg.value for arg in value.args if arg.keyword is not None}
+    if isinstance(value, cst.Dict):
+        out = {}
+        for el in value.elements:
+            if not isinstance(el, cst.DictElement):
+                return None
+            key = string_value(el.key)
+            if key is None:
+                return None
+            out[key] = el.value
+        return out
+    return None
+
+
+def nested_config(node: cst.ClassDef) -> cst.ClassDef | None:
+    for stmt in class_body(node):
+        if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Config":
+            return stmt
+    return None
+
+
+def forbids_extra(ctx: FileContext, node: cst.ClassDef) -> bool:
+    """`extra="forbid"` set on the class: in `model_config`, a class keyword, or a v1 `class Config`."""
+    for kw in node.keywords:
+        if kw.keyword is not None and kw.keyword.value == "extra" and _is_forbid(ctx, kw.value):
+            return True
+    items = config_items(ctx, model_config(node)) or {}
+    if "extra" in items and _is_forbid(ctx, items["extra"]):
+        return True
+    config = nested_config(node)
+    if config is not None:
+        for stmt in small_statements(config):
+            if isinstance(stmt, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value == "extra" for t in stmt.targets
+            ):
+                return _is_forbid(ctx, stmt.value)
+    return False
+
+
+def _is_forbid(ctx: FileContext, value: cst.BaseExpression) -> bool:
+    return string_value(value) == "forbid" or ctx.qualify(value) in EXTRA_FORBID
+
+
+def is_required(ctx: FileContext, stmt: cst.AnnAssign) -> bool:
+    value = stmt.value
+    if value is None:
+        return True
+    if isinstance(value, cst.Call) and ctx.qualify(value.func) in FIELD:
+        if keyword_arg(value, "default") is not None or keyword_arg(value, "default_factory") is not None:
+            return False
+        first = positional(value, 0)
+        return first is None or isinstance(first.value, cst.Ellipsis)
+    return False
+
+
+def docstring_free_body(node: cst.FunctionDef) -> list[cst.BaseStatement]:
+    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if body and node.get_docstring() is not None:
+        body = body[1:]
+    return body
+
+
+def single_small(stmt: cst.CSTNode) -> cst.BaseSmallStatement | None:
+    """The one small statement of a simple statement line."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        return stmt.body[0]
+    return None
+
+
+def only_statement(block: cst.BaseSuite) -> cst.BaseSmallStatement | None:
+    """The one small statement of a block (`if x: raise ...` or an indented block of one line)."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return block.body[0] if len(block.body) == 1 else None
+    if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
+        return single_small(block.body[0])
+    return None
+
+
+# --- pydantic-builtin-constraints -----------------------------------------------------------------------
+
+
+@register
+class BuiltinConstraints(FileCheck):
+    rule_id = "pydantic-builtin-constraints"
+    node_types = (cst.FunctionDef,)
+
+    def check(self, ctx: FileContext) -> None:
+        functions = function_of(ctx)
+        for node, scope in ctx.nodes(cst.FunctionDef):
+            fn = functions.get(id(node))
+            if fn is None or fn.in_class is None:
+                continue
+            found = validator_decorator(ctx, node, scope)
+            if found is None or found[0] not in FIELD_VALIDATORS | V1_VALIDATORS | {"pydantic.v1.validator"}:
+                continue
+            dec = found[1].decorator
+            if not self._after_mode(dec):
+                continue
+            value = _value_param(node)
+            body = docstring_free_body(node)
+            if value is None or len(body) != 2 or not isinstance(body[0], cst.If) or body[0].orelse is not None:
+                continue
+            ret = single_small(body[1])
+            if not (isinstance(ret, cst.Return) and isinstance(ret.value, cst.Name) and ret.value.value == value):
+                continue
+            message = self._value_error_message(ctx, body[0].body)
+            if message is None or _several_conditions(message):
+                continue
+            constraint = _constraint(ctx, body[0].test, value)
+            if constraint is None:
+                continue
+            names = [a.value for a in dec.args if a.keyword is None] if isinstance(dec, cst.Call) else []
+            fields = [f for f in map(string_value, names) if f]
+            field = f"`{fields[0]}`" if len(fields) == 1 else "the field"
+            if constraint.startswith("`Literal"):
+                fix = f"type {field} as {constraint} or a `StrEnum`"
+            else:
+                fix = f"put {constraint} on {field}"
+            ctx.report_at(
+                self.rule_id,
+                fn,
+                f"validator `{fn.name}` only re-implements a built-in constraint; {fix} instead, where the "
+                "OpenAPI schema shows it",
+            )
+
+    @staticmethod
+    def _after_mode(dec: cst.BaseExpression) -> bool:
+        if not isinstance(dec, cst.Call):
+            return True
+        mode = keyword_arg(dec, "mode")
+        if mode is not None and string_value(mode.value) not in (None, "after"):
+            return False
+        for name in ("pre", "each_item"):
+            arg = keyword_arg(dec, name)
+            if arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+                return False
+        return True
+
+    @staticmethod
+    def _value_error_message(ctx: FileContext, block: cst.BaseSuite) -> str | None:
+        stmt = only_statement(block)
+        if not isinstance(stmt, cst.Raise) or not isinstance(stmt.exc, cst.Call):
+            return None
+        if ctx.qualify(stmt.exc.func) != "builtins.ValueError":
+            return None
+        first = positional(stmt.exc, 0)
+        if first is None:
+            return ""
+        if isinstance(first.value, cst.FormattedString):
+            return "".join(p.value for p in first.value.parts if isinstance(p, cst.FormattedStringText))
+        text = string_value(first.value)
+        return text if text is not None else None
+
+
+def _value_param(node: cst.FunctionDef) -> str | None:
+    names = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+    if names and names[0] in ("cls", "self"):
+        names = names[1:]
+    return names[0] if names else None
+
+
+def _several_conditions(message: str) -> bool:
+    """A message that explains several requirements at once is why the validator exists (card 27)."""
+    return bool(re.search(r",|;| and |\n", re.sub(r"\bbetween \S+ and \S+", "", message)))
+
+
+def _is_value(node: cst.BaseExpression, value: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == value
+
+
+def _limit(node: cst.BaseExpression) -> str | None:
+    """A literal number, or an UPPER_CASE constant: the limit a constraint can take."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = _limit(node.expression)
+        return f"-{inner}" if inner and not inner.startswith("-") else None
+    if isinstance(node, cst.Name) and node.value.isupper():
+        return node.value
+    if isinstance(node, cst.Attribute) and node.attr.value.isupper():
+        return code(node)
+    return None
+
+
+_FLIP = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan,
+         cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual}  # fmt: skip
+# a test that *rejects* the value -> the constraint that *accepts* it
+_NUMBER = {cst.LessThan: "ge", cst.LessThanEqual: "gt", cst.GreaterThan: "le", cst.GreaterThanEqual: "lt"}
+_LENGTH = {cst.LessThan: "min_length", cst.GreaterThan: "max_length"}
+
+
+def _constraint(ctx: FileContext, test: cst.BaseExpression, value: str) -> str | None:
+    """What `Field(...)` (or type) expresses a rejecting `if` test on the validated value; None if no shape fits."""
+    parts = _constraint_parts(ctx, test, value)
+    if not parts:
+        return None
+    if parts[0].startswith(("Literal", "Field(pattern")):
+        return f"`{parts[0]}`" if len(parts) == 1 else None
+    return f"`Field({', '.join(parts)})`"
+
+
+def _constraint_parts(ctx: FileContext, test: cst.BaseExpression, value: str) -> list[str] | None:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        left = _constraint_parts(ctx, test.left, value)
+        right = _constraint_parts(ctx, test.right, value)
+        if not left or not right or any(p.startswith(("Literal", "Field(")) for p in left + right):
+            return None
+        return left + right
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        pattern = _regex_match(ctx, test.expression, value)
+        return [f'Field(pattern=r"{pattern}")'] if pattern else None
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    left, comp = test.left, test.comparisons[0]
+    op, right = type(comp.operator), comp.comparator
+    if op is cst.NotIn and _is_value(left, value) and isinstance(right, (cst.Set, cst.List, cst.Tuple)):
+        items = [el.value for el in right.elements if isinstance(el, cst.Element)]
+        if items and all(isinstance(i, (cst.SimpleString, cst.Integer)) for i in items):
+            return [f"Literal[{', '.join(code(i) for i in items)}]"]
+        return None
+    if op is cst.Is and isinstance(right, cst.Name) and right.value == "None":
+        pattern = _regex_match(ctx, left, value)
+        return [f'Field(pattern=r"{pattern}")'] if pattern else None
+    if op not in _FLIP and op not in (cst.NotEqual,):
+        return None
+    if _limit(left) is not None and op in _FLIP:  # `120 < len(value)`
+        left, right, op = right, left, _FLIP[op]
+    limit = _limit(right)
+    if limit is None:
+        return None
+    is_len = (
+        isinstance(left, cst.Call)
+        and ctx.qualify(left.func) == "builtins.len"
+        and len(left.args) == 1
+        and _is_value(left.args[0].value, value)
+    )
+    if is_len:
+        if op is cst.NotEqual:
+            return [f"min_length={limit}", f"max_length={limit}"]
+        if op in _LENGTH:
+            return [f"{_LENGTH[op]}={limit}"]
+        if limit.isdigit():  # `len(v) >= 121` -> max_length=120, `len(v) <= 2` -> min_length=3
+            n = int(limit)
+            return [f"max_length={n - 1}"] if op is cst.GreaterThanEqual else [f"min_length={n + 1}"]
+        return None
+    if _is_value(left, value) and op in _NUMBER:
+        return [f"{_NUMBER[op]}={limit}"]
+    return None
+
+
+def _regex_match(ctx: FileContext, node: cst.BaseExpression, value: str) -> str | None:
+    """`re.match(r"...", value)` (or fullmatch/search) with a literal pattern Pydantic's engine accepts."""
+    if not isinstance(node, cst.Call) or len(node.args) != 2:
+        return None
+    if ctx.qualify(node.func) not in ("re.match", "re.fullmatch", "re.search"):
+        return None
+    pattern = string_value(node.args[0].value)
+    if pattern is None or not _is_value(node.args[1].value, value) or PYTHON_ONLY_REGEX.search(pattern):
+        return None
+    return pattern
+
+
+# --- pydantic-valueerror-in-validators ------------------------------------------------------------------
+
+
+@register
+class ValueErrorInValidators(FileCheck):
+    rule_id = "pydantic-valueerror-in-validators"
+    node_types = (cst.Raise, cst.Assert)
+
+    def check(self, ctx: FileContext) -> None:
+        for node_type in (cst.Raise, cst.Assert):
+            for node, scope in ctx.nodes(node_type):
+                if scope is None or scope.info.in_class is None:
+                    continue
+                if validator_decorator(ctx, scope.node, scope.parent) is None:
+                    continue
+                name = scope.info.name
+                if isinstance(node, cst.Assert):
+                    ctx.report(
+                        self.rule_id,
+                        node,
+                        f"validator `{name}` validates with `assert`, which `python -O` strips; "
+                        'use `if ...: raise ValueError("...")`',
+                    )
+                    continue
+                exc = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+                qualified = ctx.qualify(exc, scope) if exc is not None else ""
+                if qualified in HTTP_EXCEPTIONS:
+                    ctx.report(
+                        self.rule_id,
+                        node,
+                        f"validator `{name}` raises `HTTPException`, which skips Pydantic's 422 with the field's "
+                        'location; raise `ValueError("...")` instead',
+                    )
+
+
+# --- pydantic-strenum -----------------------------------------------------------------------------------
+
+
+@register
+class StrEnum(FileCheck):
+    rule_id = "pydantic-strenum"
+
+    def check(self, ctx: FileContext) -> None:
+        if is_migration(ctx):
+            return  # a revision keeps the enum it was written with
+        methods = {fn.qualname for fn in ctx.summary.functions if fn.in_class}
+        for cls in ctx.summary.classes:
+            if "builtins.str" not in cls.bases or not any(b in ENUM for b in cls.bases):
+                continue
+            if f"{cls.qualname}.__str__" in methods or f"{cls.qualname}.__format__" in methods:
+                why = " and patches `__str__` to get its value back"
+            else:
+                why = f", so f-strings print `{cls.name}.MEMBER` on Python 3.11+"
+            ctx.report_at(
+                self.rule_id,
+                cls,
+                f"enum `{cls.name}` mixes `str` into `Enum`{why}; declare `class {cls.name}(StrEnum)`",
+            )
+
+
+# --- pydantic-pep604-optional ---------------------------------------------------------------------------
+
+
+@register
+class Pep604OptionalFacts(FileCheck):
+    """Phase 1: `Optional[X]` / `Union[X, None]` in class bodies; phase 2 keeps those of Pydantic models."""
+
+    rule_id = "pydantic-pep604-optional"
+
+    def check(self, ctx: FileContext) -> None:
+        facts = []
+        for qualname, node in ctx.indexer.class_nodes.items():
+            if not node.bases:
+                continue
+            for name, stmt in field_statements(node):
+                found = _optional(ctx, stmt.annotation.annotation)
+                if found is not None:
+                    subscript, suggestion = found
+                    facts.append([qualname, name, code(subscript), suggestion, ctx.fact_span(subscript)])
+        if facts:
+            ctx.summary.facts[self.rule_id] = facts
+
+
+def _optional(ctx: FileContext, expr: cst.BaseExpression) -> tuple[cst.Subscript, str] | None:
+    if isinstance(expr, cst.Subscript):
+        name = ctx.qualify(expr.value)
+        elements = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+        if name in OPTIONAL and len(elements) == 1:
+            return expr, f"{code(elements[0])} | None"
+        if name in UNION and any(_is_none(e) for e in elements):
+            rest = [code(e) for e in elements if not _is_none(e)]
+            return expr, " | ".join([*rest, "None"])
+        for element in elements:
+            found = _optional(ctx, element)
+            if found is not None:
+                return found
+    elif isinstance(expr, cst.BinaryOperation):
+        return _optional(ctx, expr.left) or _optional(ctx, expr.right)
+    return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+@register
+class Pep604Optional(ProjectCheck):
+    rule_id = "pydantic-pep604-optional"
+
+    def check(self, project: Project) -> None:
+        kinds = ClassKinds(project)
+        for summary in project.summaries.values():
+            for qualname, field, written, suggestion, span in summary.facts.get(self.rule_id, ()):
+                if kinds.is_model(qualname):
+                    project.report(
+                        self.rule_id,
+                        summary.path,
+                        tuple(span),
+                        f"`{field}: {written}` in `{qualname.rsplit('.', 1)[-1]}`: write `{suggestion}`",
+                    )
+
+
+# --- pydantic-no-v1-api ---------------------------------------------------------------------------------
+
+
+@register
+class NoV1ApiSyntax(FileCheck):
+    """Phase 1: v1 validator decorators and renamed config keys (the names say it all)."""
+
+    rule_id = "pydantic-no-v1-api"
+    node_types = (cst.FunctionDef, cst.Call)
+
+    def check(self, ctx: FileContext) -> None:
+        for node, scope in ctx.nodes(cst.FunctionDef):
+            for name, dec in decorators(ctx, node, scope):
+                if name in V1_VALIDATORS:
+                    ctx.report(
+                        self.rule_id,
+                        dec.decorator,
+                        f"`@validator` on `{node.name.value}` is Pydantic v1 API; use `@field_validator` "
+                        "(with `@classmethod`)",
+                    )
+                elif name in V1_ROOT_VALIDATORS:
+                    ctx.report(
+                        self.rule_id,
+                        dec.decorator,
+                        f"`@root_validator` on `{node.name.value}` is Pydantic v1 API; use "
+                        '`@model_validator(mode="before")` or `(mode="after")`',
+                    )
+        for node, scope in ctx.nodes(cst.Call):
+            func = node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if not str(last).endswith("ConfigDict") or ctx.qualify(func, scope) not in CONFIG_DICTS:
+                continue
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value in V1_CONFIG_KEYS:
+                    ctx.report(self.rule_id, arg.keyword, _config_key_message(arg.keyword.value))
+                    break
+        for node in ctx.indexer.class_nodes.values():
+            value = model_config(node)
+            if isinstance(value, cst.Dict):
+                for el in value.elements:
+                    key = string_value(el.key) if isinstance(el, cst.DictElement) else None
+                    if key in V1_CONFIG_KEYS:
+                        ctx.report(self.rule_id, el.key, _config_key_message(key))
+                        break
+
+
+def _config_key_message(key: str) -> str:
+    new = V1_CONFIG_KEYS[key]
+    if new:
+        return f"`{key}` is a Pydantic v1 config key that v2 ignores; use `{new}`"
+    return f"`{key}` is a Pydantic v1 config key that v2 no longer supports; remove it"
+
+
+@register
+class NoV1ApiProject(ProjectCheck):
+    """Phase 2: `class Config` inside a model, and v1 methods called on a known model class or instance."""
+
+    rule_id = "pydantic-no-v1-api"
+
+    def check(self, project: Project) -> None:
+        kinds = ClassKinds(project)
+        for cls, summary in project.classes.values():
+            if cls.name != "Config" or not cls.nested:
+                continue
+            owner = cls.qualname.rpartition(".")[0]
+            if owner in project.classes and kinds.kind(owner) is not None:
+                project.report(
+                    self.rule_id,
+                    summary.path,
+                    cls.span,
+                    f"`class Config` in `{owner.rsplit('.', 1)[-1]}` is Pydantic v1 API; set "
+                    "`model_config = ConfigDict(...)` (v2 key names) instead",
+                )
+        for summary in project.summaries.values():
+            calls = [c for fn in summary.functions for c in fn.calls] + summary.module_calls
+            for call in calls:
+                receiver, _, method = call.name.rpartition(".")
+                if method not in V1_METHODS or not receiver:
+                    continue
+                found = kinds.find(receiver.removesuffix("()"))
+                if found is None or kinds.kind(found[0].qualname) is None:
+                    continue
+                chain = kinds.project_bases(found[0].qualname)
+                if any(f"{c}.{method}" in project.functions for c in chain):
+                    continue  # the model defines a method of that name itself
+                project.report(
+                    self.rule_id,
+                    summary.path,
+                    call.span,
+                    f"`.{method}()` on `{found[0].name}` is Pydantic v1 API; use {V1_METHODS[method]}",
+                )
+
+
+# --- pydantic-custom-base-model -------------------------------------------------------------------------
+
+MANY_SCHEMAS = 10
+
+
+@register
+class CustomBaseModelFacts(FileCheck):
+    """Phase 1: classes that configure themselves (`model_config`, `class Config`, class keywords)."""
+
+    rule_id = "pydantic-custom-base-model"
+
+    def check(self, ctx: FileContext) -> None:
+        configured = [
+            qualname
+            for qualname, node in ctx.indexer.class_nodes.items()
+            if node.bases and (model_config(node) is not None or nested_config(node) is not None or node.keywords)
+        ]
+        if configured:
+            ctx.summary.facts[self.rule_id] = configured
+
+
+@register
+class CustomBaseModel(ProjectCheck):
+    """Card 32: schemas in `schemas` modules that subclass `BaseModel` directly although the project has a base
+    model (a direct `BaseModel` subclass that classes in other modules build on); with no base at all and many
+    such schemas, one finding on the first."""
+
+    rule_id = "pydantic-custom-base-model"
+
+    def check(self, project: Project) -> None:
+        kinds = ClassKinds(project)
+        configured = {q for s in project.summaries.values() for q in s.facts.get(self.rule_id, ())}
+        schemas = []  # (class, summary) of Pydantic schemas outside the tests
+        for cls, summary in project.classes.values():
+            if kinds.kind(cls.qualname) != SCHEMA or kinds.is_table(cls.qualname) or kinds.is_in_tests(summary):
+                continue
+            schemas.append((cls, summary))
+        direct = [(c, s) for c, s in schemas if any(b in BASE_MODEL for b in c.bases)]
+        users: dict[str, set[str]] = {}  # class -> modules with a subclass of it
+        for cls, summary in schemas:
+            for base in cls.bases:
+                found = kinds.find(base)
+                if found is not None and found[1].module != summary.module:
+                    users.setdefault(found[0].qualname, set()).add(summary.module)
+        bases = [c for c, _ in direct if c.qualname in users]
+        candidates = [
+            (c, s)
+            for c, s in direct
+            if kinds.in_schemas_module(s) and c.qualname not in users and c.qualname not in configured and not c.nested
+        ]
+        if bases:
+            base = max(bases, key=lambda c: (len(users[c.qualname]), c.qualname))
+            for cls, summary in candidates:
+                project.report(
+                    self.rule_id,
+                    summary.path,
+                    cls.span,
+                    f"schema `{cls.name}` subclasses `BaseModel` directly and misses the project's shared "
+                    f"configuration; inherit `{base.name}` instead",
+                )
+        elif len(candidates) >= MANY_SCHEMAS:
+            cls, summary = min(candidates, key=lambda cs: (cs[1].path, cs[0].span))
+            project.report(
+                self.rule_id,
+                summary.path,
+                cls.span,
+                f"the project has {len(candidates)} schemas on `BaseModel` and no shared base model; create one "
+                "(e.g. `CustomModel` in `src/models.py`) and make every schema inherit it",
+            )
+
+
+# --- pydantic-union-members-forbid-extra (opt-in) -------------------------------------------------------
+
+
+@register
+class UnionMembersFacts(FileCheck):
+    """Phase 1: each class's annotated fields (required or not) and `extra="forbid"`, and union fields."""
+
+    rule_id = "pydantic-union-members-forbid-extra"
+
+    def check(self, ctx: FileContext) -> None:
+        classes = {}
+        unions = []
+        for qualname, node in ctx.indexer.class_nodes.items():
+            if not node.bases:
+                continue
+            fields = []
+            for name, stmt in field_statements(node):
+                if is_classvar(ctx, stmt) or name == "model_config":
+                    continue
+                fields.append([name, is_required(ctx, stmt)])
+                members = _union_members(ctx, stmt)
+                if members:
+                    unions.append([qualname, name, members, ctx.fact_span(stmt.annotation.annotation)])
+            classes[qualname] = [fields, forbids_extra(ctx, node)]
+        if classes:
+            ctx.summary.facts[self.rule_id] = [classes, unions]
+
+
+def _union_members(ctx: FileContext, stmt: cst.AnnAssign) -> list[str]:
+    """The qualified member names of a non-discriminated union of classes annotating a field."""
+    if isinstance(stmt.value, cst.Call) and keyword_arg(stmt.value, "discriminator") is not None:
+        return []
+    ann = stmt.annotation.annotation
+    if isinstance(ann, cst.Subscript) and ctx.qualify(ann.value) in ANNOTATED:
+        elements = [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index)]
+        for meta in elements[1:]:
+            if isinstance(meta, cst.Call) and keyword_arg(meta, "discriminator") is not None:
+                return []
+        ann = elements[0] if elements else ann
+    members = [m for m in _union_parts(ctx, ann) if not _is_none(m)]
+    if len(members) < 2 or not all(isinstance(m, (cst.Name, cst.Attribute)) for m in members):
+        return []
+    names = [ctx.qualify(m) for m in members]
+    return names if all(names) and not any(n.startswith("builtins.") for n in names) else []
+
+
+def _union_parts(ctx: FileContext, ann: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+        return _union_parts(ctx, ann.left) + _union_parts(ctx, ann.right)
+    if isinstance(ann, cst.Subscript) and ctx.qualify(ann.value) in UNION | OPTIONAL:
+        out: list[cst.BaseExpression] = []
+        for e in ann.slice:
+            if isinstance(e.slice, cst.Index):
+                out += _union_parts(ctx, e.slice.value)
+        return out
+    return [ann]
+
+
+@register
+class UnionMembersForbidExtra(ProjectCheck):
+    rule_id = "pydantic-union-members-forbid-extra"
+
+    def check(self, project: Project) -> None:
+        kinds = ClassKinds(project)
+        classes: dict[str, list] = {}
+        unions = []
+        for summary in project.summaries.values():
+            data = summary.facts.get(self.rule_id)
+            if data:
+                classes.update(data[0])
+                unions += [(summary, *u) for u in data[1]]
+        for summary, owner, field, members, span in unions:
+            if not kinds.is_model(owner):
+                continue
+            resolved = [kinds.find(m) for m in members]
+            if any(r is None or not kinds.is_model(r[0].qualname) for r in resolved):
+                continue
+            shapes = [self._shape(kinds, classes, r[0].qualname) for r in resolved]
+            if any(s is None for s in shapes):
+                continue
+            pair = self._swallowing_pair(resolved, shapes)
+            if pair is None:
+                continue
+            small, rich = pair
+            project.report(
+                self.rule_id,
+                summary.path,
+                tuple(span),
+                f"in the union of `{field}`, `{small}` accepts a subset of `{rich}`'s fields, so a `{rich}` "
+                f'payload that fails validation silently becomes a `{small}`; set `extra="forbid"` on the '
+                "members or make it a discriminated union",
+            )
+
+    @staticmethod
+    def _shape(kinds: ClassKinds, classes: dict[str, list], qualname: str) -> tuple[dict[str, bool], bool] | None:
+        """The fields (name -> required) of a class with its project bases, and whether it forbids extras."""
+        fields: dict[str, bool] = {}
+        forbid = False
+        for name in reversed(kinds.project_bases(qualname)):
+            data = classes.get(name)
+            if data is None:
+                return None
+            for field, required in data[0]:
+                fields[field] = required
+            forbid = forbid or data[1]
+        cls = kinds.project.classes[qualname][0]
+        forbid = forbid or any(k == "extra" and "forbid" in v for k, v in cls.keywords)
+        return fields, forbid
+
+    @staticmethod
+    def _swallowing_pair(resolved, shapes) -> tuple[str, str] | None:
+        for (small_cls, _), (small, small_forbids) in zip(resolved, shapes, strict=True):
+            if small_forbids:
+                continue
+            for (rich_cls, _), (rich, _rich_forbids) in zip(resolved, shapes, strict=True):
+                if rich_cls is small_cls or not set(small) < set(rich):
+                    continue
+                if any(rich[f] for f in set(rich) - set(small)):
+                    return small_cls.name, rich_cls.name
+        return None
