@@ -318,7 +318,7 @@ def _analyze(todo, state: _Phase1, results: dict[str, FileResult], jobs, progres
 def _phase2(pack: Pack, config: Config, rules: list[Rule], summaries, files: SourceFiles) -> list[Finding]:
     from bp_rules.validator.project import Project
 
-    project = Project(summaries, config, pack, project_files=files.project)
+    project = Project(summaries, config, pack, project_files=files.project, selected=frozenset(r.id for r in rules))
     for rule in rules:
         check_cls = PROJECT_CHECKS.get(rule.id)
         if rule.check is not None and rule.check.kind == "python" and check_cls is not None:

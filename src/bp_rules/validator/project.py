@@ -27,6 +27,7 @@ class Project:
     pack: Pack
     project_files: dict[str, str] = field(default_factory=dict)  # path -> text of pyproject.toml etc.
     findings: list[ProjectFinding] = field(default_factory=list)
+    selected: frozenset[str] = frozenset()  # the rule ids of this run, so that overlapping checks defer
 
     def __post_init__(self) -> None:
         self.functions: dict[str, tuple[Function, FileSummary]] = {}

@@ -87,6 +87,10 @@ class BlockingIOInAsync(ProjectCheck):
 
     def check(self, project: Project) -> None:
         index = BlockingIndex(project)
+        # a sync Session call is reported by the rule that says precisely what to do about it
+        defer_sessions = "db-no-sync-session-in-async" in project.selected
+        from bp_rules.validator.checks.db_sessions import NoSyncSessionInAsync
+
         for fn, summary in project.functions.values():
             if not fn.is_async:
                 continue
@@ -95,6 +99,8 @@ class BlockingIOInAsync(ProjectCheck):
                 if call.awaited or call.nested:
                     continue
                 blocked = index.blocking(call)
+                if blocked and defer_sessions and NoSyncSessionInAsync._sync_session_method(index, call.name):
+                    continue
                 if blocked:
                     project.report(
                         self.rule_id,

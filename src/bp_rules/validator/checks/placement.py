@@ -161,17 +161,24 @@ METADATA = frozenset({"sqlalchemy.MetaData", "sqlalchemy.schema.MetaData", "sqla
 @register
 class OrmTableClasses(FileCheck):
     rule_id = "structure-orm-in-models"
-    node_types = (cst.Call,)
 
     def check(self, ctx: FileContext) -> None:
         record_table_classes(ctx, self.rule_id)
-        # module-level Core tables, with the metadata they register on
-        for node, scope in ctx.nodes(cst.Call):
-            if scope is not None or ctx.qualify(node.func) not in TABLE_CALLS:
+        # module-level Core tables (`post_like = Table("post_like", metadata, ...)`), with their metadata
+        for stmt in ctx.tree.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
-            arg = positional(node, 1) or keyword_arg(node, "metadata")
-            metadata = ctx.qualify(arg.value) if arg is not None else ""
-            ctx.summary.facts.setdefault(self.rule_id, []).append(["core_table", ctx.fact_span(node), metadata])
+            for small in stmt.body:
+                value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+                if not isinstance(value, cst.Call) or ctx.qualify(value.func) not in TABLE_CALLS:
+                    continue
+                targets = _targets(small)
+                name = targets[0].value if len(targets) == 1 and isinstance(targets[0], cst.Name) else "Table(...)"
+                arg = positional(value, 1) or keyword_arg(value, "metadata")
+                metadata = ctx.qualify(arg.value) if arg is not None else ""
+                ctx.summary.facts.setdefault(self.rule_id, []).append(
+                    ["core_table", ctx.fact_span(value), metadata, name]
+                )
 
 
 def _targets(node: cst.Assign | cst.AnnAssign):
@@ -198,12 +205,12 @@ class OrmInModels(ProjectCheck):
                     items.append((place.path, cls.span, cls.name))
             for fact in summary.facts.get(self.rule_id, []):
                 if fact and fact[0] == "core_table" and not self._own_metadata(summary, fact[2]):
-                    items.append((place.path, tuple(fact[1]), "Table(...)"))
+                    items.append((place.path, tuple(fact[1]), fact[3] if len(fact) > 3 else "Table(...)"))
 
         def message(path: str, labels: list[str]) -> str:
             place = Layout.of(project).place(path)
             return (
-                f"{subject(labels, 'ORM table')} declared in `{path}`; move {_it(labels)} to "
+                f"{subject(labels, 'table')} declared in `{path}`; move {_it(labels)} to "
                 f"{_home(place, project, 'models')} "
                 f"(Core tables may also live in `{place.root}/{role_file(project, 'database')}`)"
             )

@@ -114,7 +114,8 @@ class SrcRoot(ProjectCheck):
             place = layout.place(path)
             if place.in_tests or place.in_migrations or place.is_root_main:
                 continue
-            if place.root is None and not layout.manifest_at_root():
+            # outside the source root: only when the project has none (a script beside `src/` is no app)
+            if place.root is None and (layout.roots or not layout.manifest_at_root()):
                 continue
             for fn, call in _app_calls(summary):
                 if self._mounted(project, summary, fn, mounted):
