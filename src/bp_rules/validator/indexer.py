@@ -39,23 +39,35 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def child_fields(node_type: type) -> tuple[str, ...]:
     fields = _FIELDS.get(node_type)
     if fields is None:
-        fields = _FIELDS[node_type] = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+        fields = _FIELDS[node_type] = (
+            tuple(
+                f.name
+                for f in dataclasses.fields(node_type)
+                if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace")
+            )
+            if dataclasses.is_dataclass(node_type)
+            else ()
         )
     return fields
+
+
+# Field values that are not nodes. Testing for these by exact type avoids `isinstance(x, cst.CSTNode)`,
+# an abstract-class check that costs more than the rest of the walk together.
+_LEAVES = frozenset({str, bool, int, float, type(None), cst.MaybeSentinel})
 
 
 def children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
+        kind = type(value)
+        if kind in _LEAVES:
+            continue
+        if kind is tuple or kind is list:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if type(item) not in _LEAVES:
                     yield item
+        else:
+            yield value
 
 
 def dotted(node: cst.BaseExpression | None) -> str | None:
@@ -131,7 +143,7 @@ class Indexer:
         self.module = module
         self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
         self.bindings: dict[str, str] = {}  # module-level name -> raw qualified target
-        self.wanted = tuple(wanted)
+        self.wanted = frozenset(wanted)
         self.nodes: dict[type, list[tuple[cst.CSTNode, _Scope | None]]] = defaultdict(list)
         self.raw_calls: list[_RawCall] = []
         self.function_nodes: dict[str, cst.FunctionDef] = {}
@@ -188,7 +200,7 @@ class Indexer:
     # --- walking --------------------------------------------------------------------------------------
 
     def _note(self, node: cst.CSTNode, scope: _Scope | None) -> None:
-        if self.wanted and isinstance(node, self.wanted):
+        if type(node) in self.wanted:
             self.nodes[type(node)].append((node, scope))
 
     def _walk(self, node: cst.CSTNode, scope: _Scope | None, *, awaited: bool, nested: bool) -> None:

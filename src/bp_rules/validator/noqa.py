@@ -8,12 +8,14 @@ import tokenize
 
 from bp_rules.validator.registry import Finding
 
+# a suppression naming at least one kebab-case id (bp-rules'), not only E501-style codes of other tools
+_OURS = re.compile(r"#\s*noqa\s*:[^\n]*[A-Za-z0-9]-[A-Za-z]", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<ids>[A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)", re.IGNORECASE)
 
 
 def parse(text: str) -> dict[int, frozenset[str]]:
     """Line number -> rule ids suppressed on that line."""
-    if "noqa" not in text and "NOQA" not in text:
+    if not _OURS.search(text):  # most files have none, or only other tools' codes: skip tokenizing
         return {}
     found: dict[int, frozenset[str]] = {}
     for number, comment in _comments(text):

@@ -29,9 +29,8 @@ class _PositionState(CodegenState):
         self.stack: list[tuple[int, int]] = []
 
     def add_token(self, value: str) -> None:
-        newlines = value.count("\n")
-        if newlines:
-            self.line += newlines
+        if "\n" in value:
+            self.line += value.count("\n")
             self.column = len(value) - value.rfind("\n") - 1
         else:
             self.column += len(value)
