@@ -143,8 +143,12 @@ def _scenarios(sel: Selection) -> str:
     return md.table(["Category", "Rules"], rows)
 
 
+# Codex counts the whole file: leave room for the project's own text around the managed block.
+ROOM_FOR_USER_TEXT = 2 * 1024
+
+
 def _fits(body: str) -> bool:
-    return BUDGET.measure(block(body)) <= BUDGET.limit
+    return BUDGET.measure(block(body)) <= BUDGET.limit - ROOM_FOR_USER_TEXT
 
 
 def _drop_order(sel: Selection) -> list[Rule]:
