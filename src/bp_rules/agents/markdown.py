@@ -257,3 +257,20 @@ def scoped_files(
             name = group.name if index == 1 else f"{group.name}-{index}"
             out[path_for(name)] = wrap(group, body)
     return out
+
+
+def rule_directory_files(
+    groups: Iterable[Group], directory: str, suffix: str, header: Callable[[Group], str], budget: Budget | None
+) -> dict[str, str]:
+    """The common shape of rule-directory targets (Windsurf, Cline, Kiro): one owned file per group with the
+    target's frontmatter, a title, and each rule in full."""
+    from bp_rules.agents.writer import with_provenance
+
+    return scoped_files(
+        groups,
+        path_for=lambda name: f"{directory}/{name}{suffix}",
+        wrap=lambda group, body: with_provenance(header(group), body),
+        head=lambda group: f"# {group.title}",
+        section=lambda rule: rule_section(rule, 2),
+        budget=budget,
+    )

@@ -11,7 +11,6 @@ from bp_rules.agents import frontmatter as fm
 from bp_rules.agents import markdown as md
 from bp_rules.agents.content import Group, Selection
 from bp_rules.agents.target import Budget, Target
-from bp_rules.agents.writer import with_provenance
 
 DIR = ".windsurf/rules"
 SUFFIX = ".md"
@@ -26,14 +25,7 @@ def header(group: Group) -> str:
 
 
 def render(sel: Selection) -> dict[str, str]:
-    return md.scoped_files(
-        sel.groups(),
-        path_for=lambda name: f"{DIR}/{name}{SUFFIX}",
-        wrap=lambda group, body: with_provenance(header(group), body),
-        head=lambda group: f"# {group.title}",
-        section=lambda rule: md.rule_section(rule, 2),
-        budget=BUDGET,
-    )
+    return md.rule_directory_files(sel.groups(), DIR, SUFFIX, header, BUDGET)
 
 
 TARGET = Target(
