@@ -99,7 +99,7 @@ def verify_diff(revs: str | None, staged: bool, base: str | None, **options) -> 
     try:
         change = changed_lines(Path.cwd(), staged=staged, base=base, revs=revs)
     except GitError as exc:
-        raise click.UsageError(f"git: {exc}") from None
+        raise click.ClickException(f"git: {exc}") from None
     _execute([change.root], change=change, **options)
 
 
@@ -109,7 +109,7 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     try:
         config = load_config(root)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None
     config = config.with_overrides(
         select=_split(select),
         ignore=config.ignore + _split(ignore),  # --ignore adds to the configured list, --select replaces it
@@ -127,7 +127,7 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     try:
         files = collect(targets, config)
     except PathError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None
     progress = _progress_bar() if sys.stderr.isatty() and fmt == "text" else None
     result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress)
     if progress:

@@ -153,9 +153,11 @@ class Layout:
         }
         self.migration_dirs = frozenset(config.migrations_dirs) | {"versions", "revisions"}
         self._dirs = {str(parent) for p in paths for parent in PurePosixPath(p).parents if str(parent) != "."}
-        self.roots = self._effective_roots(paths)
+        uses_fastapi = self._is_fastapi_project()
+        self.roots = self._effective_roots(paths) if uses_fastapi else []
         raw: dict[str, Place] = {p: self._place(p, frozenset()) for p in paths}
-        self._find_type_folders(raw)
+        if uses_fastapi:
+            self._find_type_folders(raw)
         exempt = frozenset(self.type_folders)
         self.places = {p: self._place(p, exempt) for p in paths}
         self._children: dict[tuple[str, tuple[str, ...]], list[Place]] = defaultdict(list)
@@ -170,6 +172,21 @@ class Layout:
         self.libraries = self._find_libraries()
         for root, domains in self.domains.items():
             domains -= {lib for r, lib in self.libraries if r == root}
+
+    def _is_fastapi_project(self) -> bool:
+        """The guide's layout is a FastAPI application's. A project whose manifests declare dependencies, none
+        of them FastAPI, and whose code never imports it (a library, a tool) has nothing to lay out; a tree
+        without manifests (a snippet, a partial checkout) gets the benefit of the doubt."""
+        if any(
+            imp.module == "fastapi" or imp.module.startswith("fastapi.")
+            for summary in self.project.summaries.values()
+            for imp in summary.imports
+        ):
+            return True
+        from bp_rules.validator.checks.project_files import project_files
+
+        declared = project_files(self.project).dependencies
+        return not declared or any(dep.name == "fastapi" for dep in declared)
 
     def _find_libraries(self) -> frozenset[tuple[str, str]]:
         """Shared toolkits (`polar/kit/`): packages without routes that half the domains or more import. Their
