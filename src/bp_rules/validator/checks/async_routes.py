@@ -235,14 +235,7 @@ class AwaitAsyncIO(ProjectCheck):
     def check(self, project: Project) -> None:
         index = BlockingIndex(project)
         for summary in project.summaries.values():
-            facts = F.read(summary, self.rule_id)
-            if not facts:
-                continue
-            functions = F.functions_by_name(summary)
-            for qualname, i, via_self, text in facts:
-                call = F.fact_call(functions, summary, qualname, i)
-                if call is None:
-                    continue
+            for fn, call, (via_self, text) in F.fact_calls(summary, F.read(summary, self.rule_id)):
                 what = self._coroutine(project, index, via_self or call.name)
                 if what is None:
                     continue
@@ -251,7 +244,7 @@ class AwaitAsyncIO(ProjectCheck):
                     self.rule_id,
                     summary.path,
                     call.span,
-                    f"`{text}(...)` is never awaited in `{functions[qualname].name}`{known}, so it never runs; "
+                    f"`{text}(...)` is never awaited in `{fn.name}`{known}, so it never runs; "
                     f"write `await {text}(...)`",
                 )
 

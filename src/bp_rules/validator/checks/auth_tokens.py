@@ -148,20 +148,12 @@ class CatchInvalidToken(ProjectCheck):
         self._callers: dict[str, set[str]] | None = None
         for path, file_facts in facts.items():
             summary = project.summaries[path]
-            functions = None
-            for fact in file_facts:
-                if fact[0] != "decode":
-                    continue
-                _, qualname, i, partial = fact
-                functions = functions if functions is not None else F.functions_by_name(summary)
-                call = F.fact_call(functions, summary, qualname, i)
-                if call is None:
-                    continue
-                fn = functions.get(qualname)
+            decodes = [fact[1:] for fact in file_facts if fact[0] == "decode"]
+            for fn, call, (partial,) in F.fact_calls(summary, decodes):
                 if fn is not None and not project.is_injected(fn):
-                    if not self.callers().get(qualname) or self._protected(qualname, frozenset()):
+                    if not self.callers().get(fn.qualname) or self._protected(fn.qualname, frozenset()):
                         continue  # a helper: its callers catch the decode errors, or we cannot see them
-                    partial = partial + self._caught_upstream(qualname, frozenset())
+                    partial = partial + self._caught_upstream(fn.qualname, frozenset())
                 where = f" in `{fn.name}`" if fn is not None else ""
                 if partial:
                     problem = (

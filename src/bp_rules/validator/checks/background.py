@@ -90,14 +90,7 @@ class TasksShortAndDroppable(ProjectCheck):
         index = BlockingIndex(project)
         self._memo: dict[tuple[str, int], str | None] = {}
         for summary in project.summaries.values():
-            facts = F.read(summary, self.rule_id)
-            if not facts:
-                continue
-            functions = F.functions_by_name(summary)
-            for qualname, i, target, in_loop in facts:
-                call = F.fact_call(functions, summary, qualname, i)
-                if call is None:
-                    continue
+            for _fn, call, (target, in_loop) in F.fact_calls(summary, F.read(summary, self.rule_id)):
                 found = project.function(target) if target else None
                 task = found[0] if found else None
                 reason = self._reason(project, index, task, last(target) if target else "", in_loop)

@@ -66,14 +66,9 @@ class DomainExceptions(ProjectCheck):
     def check(self, project: Project) -> None:
         handled = {f[1] for s in project.summaries.values() for f in F.read(s, self.rule_id) if f[0] == "handler"}
         for summary in project.summaries.values():
-            facts = [f for f in F.read(summary, self.rule_id) if f[0] == "raise"]
-            if not facts:
-                continue
-            functions = F.functions_by_name(summary)
-            for _, qualname, i, name in facts:
-                fn = functions.get(qualname)
-                call = F.fact_call(functions, summary, qualname, i)
-                if fn is None or call is None or not project.is_dependency(fn) or project.is_route(fn):
+            facts = [f[1:] for f in F.read(summary, self.rule_id) if f[0] == "raise"]
+            for fn, call, (name,) in F.fact_calls(summary, facts):
+                if fn is None or not project.is_dependency(fn) or project.is_route(fn):
                     continue
                 if name in handled or handled & BROAD:
                     continue  # the app turns it into a response itself

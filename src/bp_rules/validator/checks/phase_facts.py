@@ -67,6 +67,18 @@ def fact_call(functions: dict[str, Function], summary: FileSummary, qualname: st
     return calls[index] if 0 <= index < len(calls) else None
 
 
+def fact_calls(summary: FileSummary, facts: list[list]) -> Iterator[tuple[Function | None, Call, list]]:
+    """For facts shaped `[qualname, call index, *rest]`: the function (None at module level), the summary call
+    the fact points at, and the rest; facts whose call no longer exists are skipped."""
+    if not facts:
+        return
+    functions = functions_by_name(summary)
+    for qualname, index, *rest in facts:
+        call = fact_call(functions, summary, qualname, index)
+        if call is not None:
+            yield functions.get(qualname), call, rest
+
+
 # --- syntax ----------------------------------------------------------------------------------------------
 
 
