@@ -116,6 +116,13 @@ class FileContext:
     def function_node(self, function: Function) -> cst.FunctionDef:
         return self.indexer.function_nodes[function.qualname]
 
+    def method_decorators(self, function: Function):
+        """`(call, method)` for each decorator of the form `@owner.method(...)`: routes, handlers, events."""
+        for decorator in self.function_node(function).decorators:
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+                yield call, call.func.attr.value
+
     def call_node(self, call) -> cst.Call:
         return self.indexer.call_nodes[id(call)]
 

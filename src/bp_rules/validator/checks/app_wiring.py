@@ -59,13 +59,8 @@ class ExceptionFacts(FileCheck):
                     for key in self._dict_keys(ctx, arg.value):
                         facts.append(["handler", self._handled(ctx, key, scope) if key is not None else ""])
         for fn in ctx.summary.functions:
-            for dec in ctx.function_node(fn).decorators:
-                expr = dec.decorator
-                if (
-                    isinstance(expr, cst.Call)
-                    and isinstance(expr.func, cst.Attribute)
-                    and expr.func.attr.value == "exception_handler"
-                ):
+            for expr, method in ctx.method_decorators(fn):
+                if method == "exception_handler":
                     arg = positional(expr, 0) or keyword_arg(expr, "exc_class_or_status_code")
                     if arg is not None:
                         facts.append(["handler", self._handled(ctx, arg.value, None)])

@@ -202,11 +202,7 @@ def route_decorators(ctx: FileContext, fn: Function, local_routers: list):
     to `local_routers`; a route whose router cannot be found is left out."""
     if not fn.routes:
         return
-    for dec in ctx.function_node(fn).decorators:
-        call = dec.decorator
-        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
-            continue
-        method = call.func.attr.value
+    for call, method in ctx.method_decorators(fn):
         router = ctx.qualify(call.func.value) or (dotted(call.func.value) or "")
         if method not in ROUTE_METHODS or not any(r.method == method and r.router == router for r in fn.routes):
             continue

@@ -48,11 +48,8 @@ class NoDoubleValidation(FileCheck):
 
     def _response_model(self, ctx: FileContext, fn: Function) -> tuple[str, bool]:
         node = ctx.function_node(fn)
-        for dec in node.decorators:
-            call = dec.decorator
-            if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
-                continue
-            if call.func.attr.value not in ROUTE_METHODS:
+        for call, method in ctx.method_decorators(fn):
+            if method not in ROUTE_METHODS:
                 continue
             arg = keyword_arg(call, "response_model")
             if arg is not None:

@@ -435,14 +435,8 @@ class MainLifespan(FileCheck):
 
     def check(self, ctx: FileContext) -> None:
         for fn in ctx.summary.functions:
-            for dec in ctx.function_node(fn).decorators:
-                expr = dec.decorator
-                if (
-                    isinstance(expr, cst.Call)
-                    and isinstance(expr.func, cst.Attribute)
-                    and expr.func.attr.value == "on_event"
-                    and _is_app(ctx, expr.func.value, None)
-                ):
+            for expr, method in ctx.method_decorators(fn):
+                if method == "on_event" and _is_app(ctx, expr.func.value, None):
                     event = _event(expr)
                     ctx.report(
                         self.rule_id,
