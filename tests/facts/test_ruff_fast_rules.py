@@ -1,0 +1,38 @@
+"""Ruff's FastAPI rules run from a plain `select = ["FAST"]`, without preview mode, at the tested-with ruff."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.facts.backs import backs
+
+ROUTE = """\
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+def get_db():
+    return None
+
+
+@app.get("/items")
+async def list_items(db: str = Depends(get_db)):
+    return []
+"""
+
+
+@backs("tooling-ruff")
+def test_select_fast_reports_fast002_without_preview(tmp_path: Path):
+    (tmp_path / "main.py").write_text(ROUTE)
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run(
+        [str(ruff), "check", "--no-cache", "--isolated", "--select", "FAST", "--output-format", "concise", "main.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "FAST002" in result.stdout, result.stdout + result.stderr
