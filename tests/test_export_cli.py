@@ -39,8 +39,8 @@ def test_record_change_makes_check_fail(tmp_path: Path, pack_dir: Path) -> None:
     record.write_text(text.replace("await `asyncio.sleep` instead", "await `asyncio.sleep`"))
     check = run_export("-t", "all", "--out", str(out), "--check")
     assert check.exit_code == 1
-    assert "-  Fix: Use `await asyncio.sleep(...)`: it yields to the loop." in check.stdout  # .claude/rules
-    assert "+  Fix: Use `await asyncio.sleep(...)`: it gives the loop back." in check.stdout
+    assert "-Fix: Use `await asyncio.sleep(...)`: it yields to the loop." in check.stdout  # the skill's reference
+    assert "+Fix: Use `await asyncio.sleep(...)`: it gives the loop back." in check.stdout
     assert "--- a/AGENTS.md" in check.stdout
     assert "+Never call `time.sleep` in an `async def`; await `asyncio.sleep`.\n" in check.stdout
 
@@ -51,9 +51,9 @@ def test_check_fails_on_a_stale_file_that_export_would_delete(tmp_path: Path, pa
     (pack_dir / "async" / "async-demo-tests-client.yaml").unlink()
     check = run_export("-t", "cursor", "--out", str(out), "--check")
     assert check.exit_code == 1
-    assert "--- a/.cursor/rules/bp-async-demo-tests-client.mdc\n+++ /dev/null" in check.stdout
+    assert "--- a/.cursor/rules/fastapi-async-tests.mdc\n+++ /dev/null" in check.stdout
     assert run_export("-t", "cursor", "--out", str(out)).exit_code == 0
-    assert not (out / ".cursor/rules/bp-async-demo-tests-client.mdc").exists()
+    assert not (out / ".cursor/rules/fastapi-async-tests.mdc").exists()
 
 
 def test_user_content_outside_block_is_kept(tmp_path: Path, pack_dir: Path) -> None:
@@ -79,29 +79,41 @@ def test_idempotent_rerun_does_not_touch_mtime(tmp_path: Path, pack_dir: Path) -
 
 
 def test_hand_written_file_blocks_export(tmp_path: Path, pack_dir: Path) -> None:
-    mine = tmp_path / ".windsurf/rules/bp-async.md"
+    mine = tmp_path / ".windsurf/rules/fastapi-async.md"
     mine.parent.mkdir(parents=True)
     mine.write_text("ours\n")
     result = run_export("-t", "windsurf", "--out", str(tmp_path))
     assert result.exit_code == 2
     assert "without the bp-rules header" in result.stderr
     assert mine.read_text() == "ours\n"
-    assert not (tmp_path / ".windsurf/rules/bp-structure.md").exists()  # nothing written at all
+    assert not (tmp_path / ".windsurf/rules/fastapi-structure.md").exists()  # nothing written at all
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, pack_dir: Path) -> None:
     result = run_export("-t", "agents", "-t", "cursor", "--out", str(tmp_path), "--dry-run")
     assert result.exit_code == 0
     assert "would create AGENTS.md" in result.stdout
-    assert "would create .cursor/rules/bp-async.mdc" in result.stdout
+    assert "would create .cursor/rules/fastapi-async.mdc" in result.stdout
     assert list(tmp_path.iterdir()) == []
 
 
-def test_claude_pulls_in_agents_md(tmp_path: Path, pack_dir: Path) -> None:
-    result = run_export("-t", "claude", "--out", str(tmp_path))
+def test_cursor_pulls_in_the_skill(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "cursor", "--out", str(tmp_path))
     assert result.exit_code == 0
-    assert (tmp_path / "AGENTS.md").exists() and (tmp_path / "CLAUDE.md").exists()
-    assert "also writing agents" in result.stderr
+    assert (tmp_path / ".agents/skills/fastapi-best-practices/SKILL.md").exists()
+    assert "also writing skill" in result.stderr
+
+
+def test_an_old_export_is_replaced(tmp_path: Path, pack_dir: Path) -> None:
+    """Files of the earlier naming (`bp-<category>`) that carry the header are deleted, not left behind."""
+    from bp_rules.agents.writer import with_provenance
+
+    old = tmp_path / ".cursor/rules/bp-async-2.mdc"
+    old.parent.mkdir(parents=True)
+    old.write_text(with_provenance("", "# Async\n"))
+    assert run_export("-t", "cursor", "--out", str(tmp_path)).exit_code == 0
+    assert not old.exists()
+    assert (tmp_path / ".cursor/rules/fastapi-async.mdc").exists()
 
 
 def test_budget_warns_and_strict_fails(tmp_path: Path, pack_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,33 +27,42 @@ def owned_files(target: str, selection) -> dict[str, str]:
 # --- Cursor ----------------------------------------------------------------------------------------------
 
 
+TESTS = "**/tests/**/*.py,**/test_*.py,**/conftest.py"  # the test pack's tests rule, in any layout
+
+
 def test_cursor_globs_unquoted_comma_separated(selection) -> None:
     files = owned_files("cursor", selection)
-    scoped = files[".cursor/rules/bp-async-demo-tests-client.mdc"]
-    assert "\nglobs: tests/**/*.py,conftest.py\n" in scoped
-    python = files[".cursor/rules/bp-async.mdc"]
-    assert "\nglobs: **/*.py\n" in python
+    assert f"\nglobs: {TESTS}\n" in files[".cursor/rules/fastapi-async-tests.mdc"]
+    assert "\nglobs: **/router.py,**/routes.py," in files[".cursor/rules/fastapi-async.mdc"]
     for text in files.values():
         for line in text.splitlines():
             if line.startswith("globs:"):
                 assert '"' not in line and "'" not in line and ", " not in line
 
 
-def test_cursor_always_apply_has_no_globs(selection) -> None:
-    text = owned_files("cursor", selection)[".cursor/rules/bp-structure.mdc"]
+def test_cursor_core_is_always_applied_without_globs(selection) -> None:
+    text = owned_files("cursor", selection)[".cursor/rules/fastapi-core.mdc"]
     head = text.split("\n---\n", 1)[0]
     assert "alwaysApply: true" in head
     assert "globs" not in head
 
 
+def test_cursor_structure_is_agent_requested(selection) -> None:
+    parsed = cursor.parse_frontmatter(owned_files("cursor", selection)[".cursor/rules/fastapi-structure.mdc"])
+    assert parsed["alwaysApply"] is False and parsed["globs"] == []
+    assert "before creating a module" in str(parsed["description"])
+
+
 def test_cursor_frontmatter_key_order_and_parse(selection) -> None:
-    for text in owned_files("cursor", selection).values():
+    for path, text in owned_files("cursor", selection).items():
+        if not path.startswith(cursor.DIR):
+            continue
         assert text.startswith("---\ndescription: ")
         keys = [line.split(":", 1)[0] for line in text[4:].split("\n---\n", 1)[0].splitlines()]
         assert keys in (["description", "globs", "alwaysApply"], ["description", "alwaysApply"])
         parsed = cursor.parse_frontmatter(text)
         assert isinstance(parsed["alwaysApply"], bool)
-        assert parsed["description"].startswith("FastAPI best practices")
+        assert parsed["description"]
 
 
 @pytest.mark.parametrize(
@@ -79,25 +88,24 @@ def test_cursor_uses_mdc_suffix(selection) -> None:
 
 
 def test_copilot_instructions_suffix(selection) -> None:
-    files = owned_files("copilot", selection)
+    files = [p for p in owned_files("copilot", selection) if p.startswith(copilot.DIR)]
     assert files
-    assert all(re.fullmatch(r"\.github/instructions/[a-z0-9-]+\.instructions\.md", p) for p in files)
+    assert all(re.fullmatch(r"\.github/instructions/fastapi-[a-z0-9-]+\.instructions\.md", p) for p in files)
 
 
 def test_copilot_apply_to_comma_joined_no_spaces(selection) -> None:
-    files = owned_files("copilot", selection)
-    data = fm.load(files[".github/instructions/bp-async-demo-tests-client.instructions.md"])
-    assert data["applyTo"] == "tests/**/*.py,conftest.py"
+    files = {p: t for p, t in owned_files("copilot", selection).items() if p.startswith(copilot.DIR)}
+    assert fm.load(files[".github/instructions/fastapi-async-tests.instructions.md"])["applyTo"] == TESTS
     for text in files.values():
-        apply_to = fm.load(text)["applyTo"]
-        assert " " not in apply_to
-    assert fm.load(files[".github/instructions/bp-structure.instructions.md"])["applyTo"] == "**"
+        assert " " not in fm.load(text)["applyTo"]
+    structure = fm.load(files[".github/instructions/fastapi-structure.instructions.md"])["applyTo"]
+    assert structure == "**/main.py,**/main/**/*.py,**/__init__.py"  # Copilot has no agent-requested files
 
 
-def test_copilot_repository_file_has_no_frontmatter(selection) -> None:
+def test_copilot_repository_file_is_the_core(selection) -> None:
     text = TARGETS["copilot"].render(selection)[copilot.REPO_FILE]
     assert not text.startswith("---")
-    assert "bp-rules verify" in text
+    assert "bp-rules verify diff" in text and "src/" not in text.split("Must-know")[0]
     assert "async-demo-no-sleep" in text  # the error rule is a must-know
 
 
@@ -106,40 +114,42 @@ def test_copilot_repository_file_has_no_frontmatter(selection) -> None:
 
 def test_claude_paths_is_a_yaml_list(selection) -> None:
     files = owned_files("claude", selection)
-    text = files[".claude/rules/bp-async-demo-tests-client.md"]
-    assert "paths:\n  - tests/**/*.py\n  - conftest.py\n" in text
-    assert fm.load(text) == {"paths": ["tests/**/*.py", "conftest.py"]}
-    assert fm.load(files[".claude/rules/bp-async.md"]) == {"paths": ["**/*.py"]}
-    assert not any("structure" in p for p in files)  # whole-tree rules are in AGENTS.md only
+    text = files[".claude/rules/fastapi-async-tests.md"]
+    assert "paths:\n  - '**/tests/**/*.py'\n" in text
+    assert fm.load(text) == {"paths": TESTS.split(",")}
+    assert fm.load(files[".claude/rules/fastapi-async.md"])["paths"][0] == "**/router.py"
 
 
-def test_claude_md_imports_agents_md(selection) -> None:
+def test_claude_md_is_the_core_not_an_import(selection) -> None:
     text = TARGETS["claude"].render(selection)[claude.MEMORY_FILE]
-    assert text.splitlines()[0] == "@AGENTS.md"
-    assert "agents" in TARGETS["claude"].requires
+    assert "@AGENTS.md" not in text
+    assert "async-demo-no-sleep" in text and "fastapi-best-practices" in text
+    assert TARGETS["claude"].requires == ()
 
 
-def test_cline_paths_list_and_no_frontmatter_when_universal(selection) -> None:
+def test_cline_paths_list_and_no_frontmatter_for_the_core(selection) -> None:
     files = owned_files("cline", selection)
-    assert fm.load(files[f"{cline.DIR}/bp-async.md"]) == {"paths": ["**/*.py"]}
-    assert fm.load(files[f"{cline.DIR}/bp-structure.md"]) is None
+    assert fm.load(files[f"{cline.DIR}/fastapi-async-tests.md"]) == {"paths": TESTS.split(",")}
+    assert fm.load(files[f"{cline.DIR}/fastapi-core.md"]) is None
 
 
 def test_windsurf_trigger(selection) -> None:
     files = owned_files("windsurf", selection)
-    scoped = fm.load(files[f"{windsurf.DIR}/bp-async-demo-tests-client.md"])
-    assert scoped["trigger"] == "glob" and scoped["globs"] == "tests/**/*.py,conftest.py"
-    assert fm.load(files[f"{windsurf.DIR}/bp-structure.md"])["trigger"] == "always_on"
+    scoped = fm.load(files[f"{windsurf.DIR}/fastapi-async-tests.md"])
+    assert scoped["trigger"] == "glob" and scoped["globs"] == TESTS
+    assert fm.load(files[f"{windsurf.DIR}/fastapi-core.md"])["trigger"] == "always_on"
+    assert fm.load(files[f"{windsurf.DIR}/fastapi-structure.md"])["trigger"] == "model_decision"
 
 
 def test_kiro_inclusion(selection) -> None:
     files = owned_files("kiro", selection)
-    assert fm.load(files[f"{kiro.DIR}/bp-structure.md"]) == {"inclusion": "always"}
-    assert fm.load(files[f"{kiro.DIR}/bp-async.md"]) == {"inclusion": "fileMatch", "fileMatchPattern": "**/*.py"}
-    assert fm.load(files[f"{kiro.DIR}/bp-async-demo-tests-client.md"])["fileMatchPattern"] == [
-        "tests/**/*.py",
-        "conftest.py",
-    ]
+    assert fm.load(files[f"{kiro.DIR}/fastapi-core.md"]) == {"inclusion": "always"}
+    assert fm.load(files[f"{kiro.DIR}/fastapi-async-tests.md"]) == {
+        "inclusion": "fileMatch",
+        "fileMatchPattern": TESTS.split(","),
+    }
+    structure = fm.load(files[f"{kiro.DIR}/fastapi-structure.md"])
+    assert structure["inclusion"] == "auto" and structure["name"] == "fastapi-structure"
 
 
 @pytest.mark.parametrize(
@@ -166,7 +176,7 @@ def test_owned_files_carry_provenance_after_frontmatter(target: str, selection) 
         assert has_provenance(text), path
         _, body = fm.split(text)
         assert body.startswith(PROVENANCE_PREFIX), path
-        assert path.split("/")[-1].startswith("bp-"), path
+        assert path.split("/")[-1].startswith("fastapi-") or "/fastapi-best-practices/" in path, path
 
 
 def test_opt_in_rules_excluded_unless_selected() -> None:

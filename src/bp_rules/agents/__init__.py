@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bp_rules.agents import agents_md, claude, cline, copilot, cursor, gemini, junie, kiro, windsurf
+from bp_rules.agents import agents_md, claude, cline, copilot, cursor, gemini, junie, kiro, skill, windsurf
 from bp_rules.agents.target import Budget, Target
 
 TARGETS: dict[str, Target] = {
@@ -17,6 +17,7 @@ TARGETS: dict[str, Target] = {
         gemini.TARGET,
         kiro.TARGET,
         junie.TARGET,
+        skill.TARGET,
     )
 }
 

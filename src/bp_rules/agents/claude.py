@@ -1,48 +1,53 @@
-"""Claude Code: `CLAUDE.md` importing `@AGENTS.md`, plus `.claude/rules/*.md` reminders with `paths:`.
+"""Claude Code: `CLAUDE.md` with the always-on core (managed block), `.claude/rules/fastapi-*.md` attached by
+`paths:` (a YAML list), and the `fastapi-best-practices` skill in `.claude/skills/`.
 
-Claude Code reads AGENTS.md only when no CLAUDE.md (or CLAUDE.local.md) exists, so CLAUDE.md imports it
-explicitly instead of copying it. Scoped rules (any glob set other than the whole tree) also get short
-reminders in `.claude/rules/`, which Claude loads when it opens a matching file; `paths` is a YAML list.
+CLAUDE.md holds the core rather than importing `@AGENTS.md`: an import loads the whole AGENTS.md (about
+30 KB) into every request, while the rules for the file being edited load from `.claude/rules/` when Claude
+reads a matching file, and the skill has every rule on demand. A rule file without `paths` loads always.
 """
 
 from __future__ import annotations
 
 from bp_rules.agents import frontmatter as fm
-from bp_rules.agents import markdown as md
-from bp_rules.agents.agents_md import PATH as AGENTS_PATH
-from bp_rules.agents.content import Selection
-from bp_rules.agents.target import Budget, Target
-from bp_rules.agents.writer import with_provenance
+from bp_rules.agents import scoped, skill
+from bp_rules.agents.content import GROUP_PREFIX, Group, Selection
+from bp_rules.agents.target import LOAD_LIMIT, Attach, Budget, Target
 
 MEMORY_FILE = "CLAUDE.md"
 DIR = ".claude/rules"
 SUFFIX = ".md"
+SKILLS_DIR = ".claude/skills"
 WHY = "Claude Code's docs: keep a memory or rule file under about 200 lines"
 BUDGETS = (Budget(MEMORY_FILE, 200, "lines", WHY), Budget(f"{DIR}/*{SUFFIX}", 200, "lines", WHY))
 
 
-def memory(sel: Selection) -> str:
-    return f"@{AGENTS_PATH}\n\n{sel.text('claude_note')}\n"
+def header(group: Group) -> str:
+    return "" if group.universal else fm.dump({"paths": list(group.globs)})
+
+
+def attach(path: str, text: str) -> Attach:
+    if path.startswith(f"{SKILLS_DIR}/"):
+        return skill.attach(path, text)
+    if path == MEMORY_FILE:
+        return Attach(always=True)
+    paths = (fm.load(text) or {}).get("paths")
+    return Attach(always=not paths, globs=tuple(paths or ()))
+
+
+SHAPE = scoped.Shape(DIR, SUFFIX, header, core_path=MEMORY_FILE, skill=True)
 
 
 def render(sel: Selection) -> dict[str, str]:
-    files = md.scoped_files(
-        [group for group in sel.groups() if not group.universal],
-        path_for=lambda name: f"{DIR}/{name}{SUFFIX}",
-        wrap=lambda group, body: with_provenance(fm.dump({"paths": list(group.globs)}), body),
-        head=lambda group: f"# {group.title}\n\n{sel.text('scoped_file_intro', files=', '.join(group.globs))}",
-        section=md.rule_reminder,
-        budget=BUDGETS[1],
-    )
-    return {MEMORY_FILE: memory(sel), **files}
+    return {**scoped.render(sel, TARGET, SHAPE), **skill.files(sel, SKILLS_DIR)}
 
 
 TARGET = Target(
     name="claude",
-    summary="CLAUDE.md importing @AGENTS.md (managed block) + .claude/rules/*.md with paths",
+    summary="CLAUDE.md, the core (managed block) + .claude/rules/fastapi-*.md with paths + .claude/skills/",
     render=render,
     managed=frozenset({MEMORY_FILE}),
-    owned=((DIR, f"bp-*{SUFFIX}"),),
+    owned=((DIR, f"{GROUP_PREFIX}*{SUFFIX}"), (DIR, f"bp-*{SUFFIX}"), *skill.owned(SKILLS_DIR)),
     budgets=BUDGETS,
-    requires=("agents",),
+    attach=attach,
+    load_limit=LOAD_LIMIT,
 )

@@ -10,7 +10,10 @@ import click
 
 from bp_rules.agents import TARGETS, resolve
 from bp_rules.agents.content import DETAILS, Options, select, unknown_names
-from bp_rules.agents.target import Target
+from bp_rules.agents.layout import Layout
+from bp_rules.agents.loads import total
+from bp_rules.agents.settings import SettingsError, load_export_settings
+from bp_rules.agents.target import LOAD_WHY, Target
 from bp_rules.agents.writer import Change, ExportError, Output, apply, plan, unified_diff
 from bp_rules.schema.models import Severity
 
@@ -27,19 +30,46 @@ class Overrun:
         return f"{self.path}: {self.size:,} {self.unit}, over the {self.limit:,} {self.unit} budget ({self.why})"
 
 
-def collect(targets: list[Target], options: Options, pack) -> tuple[dict[str, Output], list[tuple[str, str]]]:
+def collect(
+    targets: list[Target], options: Options, pack, layout: Layout | None = None
+) -> tuple[dict[str, Output], list[tuple[str, str]]]:
     """Every output of the targets, and the directories (with globs) whose stale owned files go."""
-    selection = select(pack, options)
+    outputs, owned, _ = collect_by_target(targets, options, pack, layout)
+    return outputs, owned
+
+
+def collect_by_target(
+    targets: list[Target], options: Options, pack, layout: Layout | None = None
+) -> tuple[dict[str, Output], list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """`collect`, plus each target's own files."""
+    selection = select(pack, options, layout)
     outputs: dict[str, Output] = {}
     owned: list[tuple[str, str]] = []
+    rendered: dict[str, dict[str, str]] = {}
     for target in targets:
-        for path, text in target.render(selection).items():
+        rendered[target.name] = target.render(selection)
+        for path, text in rendered[target.name].items():
             output = Output(text, path in target.managed)
             if path in outputs and outputs[path] != output:
                 raise ExportError([f"{path}: two targets render it differently"])
             outputs[path] = output
         owned += target.owned
-    return outputs, owned
+    return outputs, owned, rendered
+
+
+def load_overruns(targets: list[Target], rendered: dict[str, dict[str, str]], layout: Layout) -> list[Overrun]:
+    """Requests that would load more than the target's limit: one per target and sample edit."""
+    found = []
+    for target in targets:
+        if target.load_limit is None:
+            continue
+        files = rendered[target.name]
+        for kind, edited in layout.samples().items():
+            size = total(target, files, edited)
+            if size > target.load_limit:
+                where = f"{target.name}, editing {edited} ({kind})"
+                found.append(Overrun(where, size, target.load_limit, "bytes", LOAD_WHY))
+    return found
 
 
 def overruns(targets: list[Target], changes: list[Change]) -> list[Overrun]:
@@ -66,9 +96,8 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     "-t",
     "target_names",
     multiple=True,
-    required=True,
     type=click.Choice([*TARGETS, "all"]),
-    help="What to write (repeatable): " + ", ".join(TARGETS) + ", or all.",
+    help="What to write (repeatable): " + ", ".join(TARGETS) + ", or all. Default: [tool.bp-rules.export] targets.",
 )
 @click.option(
     "--out",
@@ -95,11 +124,11 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option(
     "--detail",
     type=click.Choice(DETAILS),
-    default="compact",
-    show_default=True,
+    default=None,
     help=(
         "AGENTS.md (and .junie/AGENTS.md): compact fits Codex's 32 KiB read, with a Don't/Do excerpt per rule; "
-        "full renders every rule with its complete examples (for agents without that limit, e.g. Claude Code)."
+        "full renders every rule with its complete examples (for agents without that limit). "
+        "Default: [tool.bp-rules.export] detail, else compact."
     ),
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
@@ -107,9 +136,9 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option(
     "--budget",
     type=click.Choice(["warn", "strict"]),
-    default="warn",
-    show_default=True,
-    help="Over an agent's size budget: warn on stderr, or fail with exit 1.",
+    default=None,
+    help="Over an agent's size budget: warn on stderr, or fail with exit 1. Default: [tool.bp-rules.export] "
+    "budget, else warn.",
 )
 def export(
     target_names: tuple[str, ...],
@@ -118,10 +147,10 @@ def export(
     ignore: tuple[str, ...],
     min_severity: str | None,
     rule_dirs: tuple[Path, ...],
-    detail: str,
+    detail: str | None,
     dry_run: bool,
     check: bool,
-    budget: str,
+    budget: str | None,
 ) -> None:
     """Write the rules as instruction files for coding agents.
 
@@ -141,36 +170,51 @@ def export(
       bp-rules export --target agents
       bp-rules export -t cursor -t copilot --min-severity warning
       bp-rules export --target all --check          in CI: exit 1 when the files drifted
-      bp-rules export --target claude --detail full every rule in full (Claude has no 32 KiB limit)
+      bp-rules export --target agents --detail full  every rule in full in AGENTS.md
     """
     from bp_rules.cli import _load
+    from bp_rules.validator.config import ConfigError, load_config
 
-    pack = _load(rule_dirs)
-    selected, ignored = _split(select_), _split(ignore)
-    unknown = unknown_names(pack, selected + ignored)
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(f"--out {out} is not a directory")
+    try:
+        config = load_config(out)
+        settings = load_export_settings(out, tuple(TARGETS))
+    except (ConfigError, SettingsError) as exc:
+        raise click.UsageError(str(exc)) from None
+    for warning in (*config.warnings, *settings.warnings):
+        click.echo(f"bp-rules: warning: {warning}", err=True)
+    target_names = target_names or settings.targets
+    if not target_names:
+        raise click.UsageError("name a --target, or list targets in [tool.bp-rules.export] targets")
+    pack = _load(rule_dirs or tuple(out / d for d in config.rules))
+    selected, ignored = _split(select_) or config.select, _split(ignore) or config.ignore
+    unknown = unknown_names(pack, selected + ignored + tuple(config.severity))
     if unknown:
         raise click.UsageError(f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`.")
+    detail = detail or settings.detail or "compact"
+    budget = budget or settings.budget or "warn"
     options = Options(
         selected,
         ignored,
         Severity(min_severity) if min_severity else None,
         "full" if detail == "full" else "compact",
+        tuple(sorted(config.severity.items())),
     )
+    layout = Layout.of(config)
     targets = resolve(target_names)
     added = sorted({t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS)))
     if added:
         click.echo(f"bp-rules: also writing {', '.join(added)} (imported by the targets asked for).", err=True)
-    if out.exists() and not out.is_dir():
-        raise click.UsageError(f"--out {out} is not a directory")
     try:
-        outputs, owned = collect(targets, options, pack)
+        outputs, owned, rendered = collect_by_target(targets, options, pack, layout)
         changes = plan(out, outputs, owned)
     except ExportError as exc:
         for problem in exc.problems:
             click.echo(f"bp-rules: {problem}", err=True)
         raise SystemExit(2) from None
     pending = [c for c in changes if c.action != "unchanged"]
-    over = overruns(targets, changes)
+    over = overruns(targets, changes) + load_overruns(targets, rendered, layout)
     for overrun in over:
         click.echo(f"bp-rules: {'error' if budget == 'strict' else 'warning'}: {overrun}", err=True)
     if check:

@@ -6,7 +6,6 @@ in the records.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,11 +14,12 @@ from typing import Any, Literal
 
 import yaml
 
+from bp_rules.agents.layout import CONFTEST_GLOB, TESTS_GLOBS, Layout
 from bp_rules.schema.loader import Pack
 from bp_rules.schema.models import Matrix, Rule, Severity
 
 UNIVERSAL_GLOBS = (("**",), ("**/*",))
-GROUP_PREFIX = "bp-"
+GROUP_PREFIX = "fastapi-"
 Detail = Literal["compact", "full"]
 DETAILS: tuple[Detail, ...] = ("compact", "full")
 
@@ -39,6 +39,7 @@ class Options:
     ignore: tuple[str, ...] = ()
     min_severity: Severity | None = None
     detail: Detail = "compact"  # AGENTS.md: fit Codex's 32 KiB read (compact) or every rule in full
+    severity: tuple[tuple[str, str], ...] = ()  # (rule id, severity) overrides, as `[tool.bp-rules] severity`
 
 
 def _named(rule: Rule, names: Iterable[str]) -> bool:
@@ -61,17 +62,44 @@ def is_universal(globs: Iterable[str]) -> bool:
 
 @dataclass(frozen=True)
 class Group:
-    """Rules that share a category and a glob set: one scoped file of a directory target."""
+    """Rules of one category that attach to the same files: one file of a scoped target.
+
+    `on_demand` is the description agents that load rule files by task read instead of matching `globs`."""
 
     name: str
     title: str
     category: str
     globs: tuple[str, ...]
     rules: tuple[Rule, ...]
+    on_demand: str | None = None
 
     @property
     def universal(self) -> bool:
         return is_universal(self.globs)
+
+
+def _general(globs: Iterable[str]) -> bool:
+    """Globs that say only "any file" or "any Python file": where the rule matters is then the role's."""
+    return tuple(globs) in (*UNIVERSAL_GLOBS, ("**/*.py",))
+
+
+def _any_code(glob: str, layout: Layout) -> bool:
+    """A glob for Python files anywhere in a tree, other than tests and migrations."""
+    migration_dirs = tuple(f"{d.rstrip('/')}/" for d in layout.migrations_dirs)
+    return glob.endswith("**/*.py") and glob not in TESTS_GLOBS and not glob.startswith(migration_dirs)
+
+
+def _kind(globs: Iterable[str], layout: Layout) -> str | None:
+    """`tests` or `migrations` when every glob is one of those, `project-files` when none is Python."""
+    globs = tuple(globs)
+    migration_dirs = tuple(f"{d.rstrip('/')}/" for d in layout.migrations_dirs)
+    if all(g in (*TESTS_GLOBS, CONFTEST_GLOB, "**/tests/**") for g in globs):
+        return "tests"
+    if all(g.startswith(migration_dirs) or g == "alembic.ini" for g in globs):
+        return "migrations"
+    if not any(g.endswith(".py") or g.endswith("**") for g in globs):
+        return "project-files"
+    return None
 
 
 @dataclass
@@ -84,6 +112,8 @@ class Selection:
     guides: dict[str, Any]
     categories: list[tuple[str, str]] = field(default_factory=list)  # (id, title), in order
     detail: Detail = "compact"
+    layout: Layout = field(default_factory=Layout)
+    pages: frozenset[str] = frozenset()  # ids of the rules with a published page (the built-in ones)
 
     def by_category(self) -> list[tuple[str, str, list[Rule]]]:
         out = []
@@ -108,25 +138,48 @@ class Selection:
         return str(value).format_map({**self.counts(), **extra}).strip()
 
     def groups(self) -> list[Group]:
-        """One group per category; a rule whose globs differ from its category's usual ones gets its own."""
+        """One file's worth of rules per category and place: the category's files (its roles in this layout,
+        see `attach` in guides.yaml), and for rules whose records name narrower files (tests, migrations,
+        project files), a group of those. Names say what a file holds: `fastapi-async`, `fastapi-async-tests`."""
+        attach = self.guides.get("attach", {})
         groups = []
         for cat, title, rules in self.by_category():
-            counts = Counter(tuple(r.globs()) for r in rules)
-            first = {}
-            for index, rule in enumerate(rules):
-                first.setdefault(tuple(rule.globs()), index)
-            # the most common glob set; on a tie, the one of the most severe rule
-            common = max(counts, key=lambda g: (counts[g], -first[g]))
-            main = tuple(r for r in rules if tuple(r.globs()) == common)
-            groups.append(Group(f"{GROUP_PREFIX}{cat}", title, cat, common, main))
+            policy = attach.get(cat, {})
+            role_globs = [g for role in policy.get("roles", []) for g in self.layout.role_globs(role)]
+            home = tuple(dict.fromkeys([*role_globs, *policy.get("files", [])]))
+            places: dict[str, list[Rule]] = {}
+            globs: dict[str, tuple[str, ...]] = {}
             for rule in rules:
-                if tuple(rule.globs()) != common:
-                    globs = tuple(rule.globs())
-                    groups.append(Group(f"{GROUP_PREFIX}{rule.id}", rule.title, cat, globs, (rule,)))
+                own = self.layout.map_record_globs(rule.globs())
+                if home and _general(rule.globs()):
+                    label, where = "", home
+                else:
+                    if home:  # a project-file rule that also looks at code: the code is its category's
+                        own = tuple(g for g in own if not _any_code(g, self.layout)) or own
+                    label = _kind(own, self.layout) or rule.id.removeprefix(f"{cat}-")
+                    where = own
+                places.setdefault(label, []).append(rule)
+                globs[label] = tuple(dict.fromkeys([*globs.get(label, ()), *where]))
+            if not home:  # the category's usual files are its biggest place
+                main = max(places, key=lambda k: (len(places[k]), k == ""))
+                places = {"" if k == main else k: v for k, v in places.items()}
+                globs = {"" if k == main else k: v for k, v in globs.items()}
+            for label in sorted(places, key=lambda k: (k != "", k)):
+                name = f"{GROUP_PREFIX}{cat}" + (f"-{label}" if label else "")
+                group_title = title if not label else f"{title}: {label.replace('-', ' ')}"
+                on_demand = policy.get("on_demand") if not label else None
+                groups.append(Group(name, group_title, cat, globs[label], tuple(places[label]), on_demand))
         return groups
 
 
-def select(pack: Pack, options: Options = Options()) -> Selection:
+def _builtin_ids(pack: Pack) -> frozenset[str]:
+    from bp_rules.schema.loader import builtin_rules_dir
+
+    root = builtin_rules_dir().resolve()
+    return frozenset(i for i, path in pack.sources.items() if path.resolve().is_relative_to(root))
+
+
+def select(pack: Pack, options: Options = Options(), layout: Layout | None = None) -> Selection:
     guides = load_guides()
     if options.select:
         chosen = [
@@ -136,6 +189,8 @@ def select(pack: Pack, options: Options = Options()) -> Selection:
     else:
         chosen = pack.enabled()
     chosen = [r for r in chosen if not _named(r, options.ignore)]
+    overrides = dict(options.severity)
+    chosen = [r.model_copy(update={"severity": Severity(overrides[r.id])}) if r.id in overrides else r for r in chosen]
     if options.min_severity is not None:
         chosen = [r for r in chosen if r.severity.rank >= options.min_severity.rank]
     ids = {r.id for r in chosen}
@@ -155,4 +210,6 @@ def select(pack: Pack, options: Options = Options()) -> Selection:
         guides=guides,
         categories=ordered,
         detail=options.detail,
+        layout=layout or Layout(),
+        pages=_builtin_ids(pack),
     )

@@ -1,20 +1,17 @@
 """GitHub Copilot: `.github/copilot-instructions.md` and `.github/instructions/<name>.instructions.md`.
 
-The repository-wide file is short (managed block, no frontmatter): the version matrix, the error rules and
-how to verify, because Copilot code review reads only the first 4,000 characters of an instruction file.
-Path-specific files carry `applyTo` (globs joined by commas, no spaces) and must end in `.instructions.md`
-or Copilot ignores them. They hold reminders rather than code (the code is in AGENTS.md), split so that
-each stays under 4,000 characters.
+The repository-wide file is the always-on core (managed block, no frontmatter): the version matrix, the
+error rules and how to verify. Path-specific files carry `applyTo` (globs joined by commas, no spaces) and
+must end in `.instructions.md` or Copilot ignores them; Copilot code review reads only the first 4,000
+characters of each, so the fitting keeps them under that (rules lose their excerpt first).
 """
 
 from __future__ import annotations
 
 from bp_rules.agents import frontmatter as fm
-from bp_rules.agents import markdown as md
-from bp_rules.agents.content import Group, Selection
-from bp_rules.agents.target import Budget, Target
-from bp_rules.agents.writer import with_provenance
-from bp_rules.schema.models import Severity
+from bp_rules.agents import scoped
+from bp_rules.agents.content import GROUP_PREFIX, Group, Selection
+from bp_rules.agents.target import LOAD_LIMIT, Attach, Budget, Target
 
 REPO_FILE = ".github/copilot-instructions.md"
 DIR = ".github/instructions"
@@ -32,42 +29,34 @@ def header(group: Group) -> str:
     return fm.dump(
         {
             "applyTo": "**" if group.universal else apply_to(group.globs),
-            "description": f"FastAPI best practices — {group.title} (bp-rules)",
+            "description": f"FastAPI best practices: {group.title} (bp-rules)",
         }
     )
 
 
-def repository_instructions(sel: Selection) -> str:
-    parts = [f"# {sel.guides.get('title', 'Best practices')}", sel.text("copilot_intro")]
-    if sel.matrix.packages:
-        parts.append(f"Versions: {md.matrix_line(sel.matrix)}.")
-    if sel.matrix.banned:
-        parts.append(f"Do not add: {md.banned_line(sel.matrix)}.")
-    parts.append(sel.text("verify_short"))
-    errors = [r for r in sel.by_severity() if r.severity is Severity.error]
-    if errors:
-        lines = [f"- `{r.id}`: {md.one_line(r.summary)}" for r in errors]
-        parts += [sel.text("copilot_must_know"), "\n".join(lines)]
-    return "\n\n".join(p for p in parts if p) + "\n"
+def attach(path: str, text: str) -> Attach:
+    if path == REPO_FILE:
+        return Attach(always=True)
+    apply = (fm.load(text) or {}).get("applyTo", "")
+    globs = tuple(g for g in str(apply).split(",") if g)
+    return Attach(always=globs in (("**",), ("**/*",)), globs=globs)
+
+
+SHAPE = scoped.Shape(DIR, SUFFIX, header, core_path=REPO_FILE, skill=True)
 
 
 def render(sel: Selection) -> dict[str, str]:
-    files = md.scoped_files(
-        sel.groups(),
-        path_for=lambda name: f"{DIR}/{name}{SUFFIX}",
-        wrap=lambda group, body: with_provenance(header(group), body),
-        head=lambda group: f"# {group.title}\n\n{sel.text('scoped_file_intro', files=apply_to(group.globs))}",
-        section=md.rule_reminder,
-        budget=BUDGETS[1],
-    )
-    return {REPO_FILE: repository_instructions(sel), **files}
+    return scoped.render(sel, TARGET, SHAPE)
 
 
 TARGET = Target(
     name="copilot",
-    summary=".github/copilot-instructions.md (managed block) + .github/instructions/*.instructions.md",
+    summary=".github/copilot-instructions.md (the core, managed block) + .github/instructions/fastapi-*",
     render=render,
     managed=frozenset({REPO_FILE}),
-    owned=((DIR, f"bp-*{SUFFIX}"),),
+    owned=((DIR, f"{GROUP_PREFIX}*{SUFFIX}"), (DIR, f"bp-*{SUFFIX}")),
     budgets=BUDGETS,
+    requires=("skill",),
+    attach=attach,
+    load_limit=LOAD_LIMIT,
 )

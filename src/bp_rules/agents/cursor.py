@@ -1,4 +1,5 @@
-"""Cursor: `.cursor/rules/*.mdc`, one file per category (or per rule whose globs differ).
+"""Cursor: `.cursor/rules/fastapi-*.mdc`: an Always core, and one Auto Attached file per group of rules with
+the globs of the files they are about; the structure rules are Agent Requested (a description, no globs).
 
 The frontmatter is written exactly as Cursor's own editor writes it: `description`, then `globs` as an
 unquoted comma-separated list (Cursor takes quotes literally, so `"**/*.py"` would never match), then
@@ -14,9 +15,9 @@ import re
 import yaml
 
 from bp_rules.agents import markdown as md
-from bp_rules.agents.content import Group, Selection
-from bp_rules.agents.target import Budget, Target
-from bp_rules.agents.writer import with_provenance
+from bp_rules.agents import scoped
+from bp_rules.agents.content import GROUP_PREFIX, Group, Selection
+from bp_rules.agents.target import LOAD_LIMIT, Attach, Budget, Target
 
 DIR = ".cursor/rules"
 SUFFIX = ".mdc"
@@ -43,7 +44,7 @@ def frontmatter(description: str, globs: list[str] | tuple[str, ...], always: bo
         bad = [g for g in globs if _UNSAFE_GLOB.search(g)]
         if bad:
             raise ValueError(f"Cursor globs cannot contain commas or spaces: {bad}")
-        lines.append(f"globs: {','.join(globs)}")
+        lines.append(f"globs: {','.join(globs)}".rstrip())
     lines.append(f"alwaysApply: {'true' if always else 'false'}")
     return "\n".join([*lines, "---"]) + "\n"
 
@@ -68,26 +69,40 @@ def parse_frontmatter(text: str) -> dict[str, object]:
     return out
 
 
-def _wrap(group: Group, body: str) -> str:
-    description = f"FastAPI best practices — {group.title} (bp-rules)"
-    return with_provenance(frontmatter(description, group.globs, group.universal), body)
+def header(group: Group) -> str:
+    if group.on_demand is not None:  # agent requested: the description, no globs
+        return frontmatter(md.one_line(group.on_demand), (), False)
+    description = f"FastAPI best practices: {group.title} (bp-rules)"
+    return frontmatter(description, group.globs, group.universal)
+
+
+def attach(path: str, text: str) -> Attach:
+    data = parse_frontmatter(text)
+    if data.get("alwaysApply"):
+        return Attach(always=True)
+    return Attach(globs=tuple(data.get("globs", ())))  # type: ignore[arg-type]
+
+
+SHAPE = scoped.Shape(
+    DIR,
+    SUFFIX,
+    header,
+    core_header=frontmatter("FastAPI best practices: the always-on core (bp-rules)", (), True),
+    skill=True,
+)
 
 
 def render(sel: Selection) -> dict[str, str]:
-    return md.scoped_files(
-        sel.groups(),
-        path_for=lambda name: f"{DIR}/{name}{SUFFIX}",
-        wrap=_wrap,
-        head=lambda group: f"# {group.title}",
-        section=lambda rule: md.rule_section(rule, 2),
-        budget=BUDGET,
-    )
+    return scoped.render(sel, TARGET, SHAPE)
 
 
 TARGET = Target(
     name="cursor",
-    summary=".cursor/rules/*.mdc (owned files)",
+    summary=".cursor/rules/fastapi-*.mdc: an always-on core, rules attached by file role (owned files)",
     render=render,
-    owned=((DIR, f"bp-*{SUFFIX}"),),
+    owned=((DIR, f"{GROUP_PREFIX}*{SUFFIX}"), (DIR, f"bp-*{SUFFIX}")),
     budgets=(BUDGET,),
+    requires=("skill",),
+    attach=attach,
+    load_limit=LOAD_LIMIT,
 )

@@ -1,19 +1,14 @@
-"""Markdown building blocks shared by the exporters: a rule as a full section or as a reminder line,
-tables, fenced code, and packing sections into files under a size budget."""
+"""Markdown building blocks shared by the exporters: a rule as a full section, a compact entry or a reminder
+line, tables and fenced code."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
 from bp_rules.agents.excerpt import GAP, Side, excerpt, is_import
 from bp_rules.schema.models import Example, Matrix, Rule, Scope
-
-if TYPE_CHECKING:
-    from bp_rules.agents.content import Group
-    from bp_rules.agents.target import Budget
 
 LANGUAGES = {
     ".py": "python",
@@ -120,7 +115,17 @@ def _python_spacing(dont: list[str], do: list[str]) -> list[str]:
     return [""] if is_import(code[-1]) else []
 
 
+_EXCERPTS: dict[int, tuple[Rule, str]] = {}  # id(rule) -> (rule, block): fitting renders a rule many times
+
+
 def excerpt_md(rule: Rule) -> str:
+    cached = _EXCERPTS.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        cached = _EXCERPTS[id(rule)] = (rule, _excerpt_md(rule))
+    return cached[1]
+
+
+def _excerpt_md(rule: Rule) -> str:
     """One fenced block with `# Don't` and `# Do` excerpts of the rule's own examples (see `excerpt`).
 
     The paths are shown when the two sides come from different files or the rule is about the project's
@@ -217,60 +222,31 @@ def matrix_line(matrix: Matrix) -> str:
     return pins
 
 
+def minimums_line(matrix: Matrix) -> str:
+    return " · ".join(f"{p.package} ≥ {p.minimum}" for p in matrix.packages)
+
+
 def banned_line(matrix: Matrix) -> str:
     return " · ".join(f"{b.package} (use {b.replacement})" for b in matrix.banned)
 
 
-def pack_sections(head: str, sections: Sequence[str], fits: Callable[[str], bool], joiner: str = "\n\n") -> list[str]:
-    """Split `sections` into as few bodies as possible, each `head` + sections, that `fits`; order kept.
+EXCERPT, SUMMARY, TITLE = 2, 1, 0  # how much of a rule an entry shows
 
-    A section that does not fit even alone gets a body of its own (the caller's budget check reports it).
-    """
-    bodies: list[list[str]] = [[]]
-    for section in sections:
-        candidate = [*bodies[-1], section]
-        if bodies[-1] and not fits(joiner.join([head, *candidate])):
-            bodies.append([section])
+
+def entries(rules: Iterable[Rule], levels: Mapping[str, int]) -> str:
+    """Rules as compact entries: a heading, the summary and a Don't/Do excerpt (`EXCERPT`), or one list line
+    with the summary (`SUMMARY`) or the title (`TITLE`); consecutive list lines form one tight list."""
+    parts: list[str] = []
+    for rule in rules:
+        level = levels.get(rule.id, EXCERPT)
+        if level == EXCERPT:
+            parts.append(rule_compact(rule))
+            continue
+        opt = " · opt-in" if not rule.enabled_by_default else ""
+        text = one_line(rule.summary if level == SUMMARY else rule.title)
+        line = f"- `{rule.id}` · {rule.severity.value}{opt}: {text}"
+        if parts and parts[-1].startswith("- "):
+            parts[-1] += "\n" + line
         else:
-            bodies[-1] = candidate
-    return [joiner.join([head, *body]) for body in bodies]
-
-
-def scoped_files(
-    groups: Iterable[Group],
-    path_for: Callable[[str], str],
-    wrap: Callable[[Group, str], str],
-    head: Callable[[Group], str],
-    section: Callable[[Rule], str],
-    budget: Budget | None,
-) -> dict[str, str]:
-    """One file per group (`wrap` adds frontmatter and the provenance header); a group too big for the
-    budget is split into `<name>-2`, `<name>-3`, ... with its rules in order, most severe first."""
-    out: dict[str, str] = {}
-    for group in groups:
-
-        def fits(body: str, group: Group = group) -> bool:
-            return budget is None or budget.measure(wrap(group, body)) <= budget.limit
-
-        bodies = pack_sections(head(group), [section(rule) for rule in group.rules], fits)
-        for index, body in enumerate(bodies, start=1):
-            name = group.name if index == 1 else f"{group.name}-{index}"
-            out[path_for(name)] = wrap(group, body)
-    return out
-
-
-def rule_directory_files(
-    groups: Iterable[Group], directory: str, suffix: str, header: Callable[[Group], str], budget: Budget | None
-) -> dict[str, str]:
-    """The common shape of rule-directory targets (Windsurf, Cline, Kiro): one owned file per group with the
-    target's frontmatter, a title, and each rule in full."""
-    from bp_rules.agents.writer import with_provenance
-
-    return scoped_files(
-        groups,
-        path_for=lambda name: f"{directory}/{name}{suffix}",
-        wrap=lambda group, body: with_provenance(header(group), body),
-        head=lambda group: f"# {group.title}",
-        section=lambda rule: rule_section(rule, 2),
-        budget=budget,
-    )
+            parts.append(line)
+    return "\n\n".join(parts)

@@ -32,6 +32,23 @@ class Budget:
         return len(text)
 
 
+# What one request that edits a typical file may load from a scoped target: the always-on files plus the
+# files attached to that path. Past this, more instructions stop helping: agents follow focused rules.
+LOAD_LIMIT = 12 * 1024
+LOAD_WHY = "what one request editing a typical file loads (always-on + attached files)"
+
+
+@dataclass(frozen=True)
+class Attach:
+    """When an agent loads a file: on every request (`always`), with a file matching `globs`, or only on
+    demand (neither). `always_bytes` is what an on-demand file costs on every request anyway (a skill's
+    name and description)."""
+
+    always: bool = False
+    globs: tuple[str, ...] = ()
+    always_bytes: int = 0
+
+
 @dataclass(frozen=True)
 class Target:
     """One export target.
@@ -49,3 +66,5 @@ class Target:
     owned: tuple[tuple[str, str], ...] = ()
     budgets: tuple[Budget, ...] = ()
     requires: tuple[str, ...] = ()
+    attach: Callable[[str, str], Attach] | None = None  # how the agent decides to load a file (path, text)
+    load_limit: int | None = None  # bytes one request may load (see LOAD_LIMIT)

@@ -37,6 +37,7 @@ KNOWN_KEYS = {
     "public-api",
     "fail-on",
     "rules",
+    "export",  # [tool.bp-rules.export]: read by `bp-rules export` (agents/settings.py)
 }
 
 
