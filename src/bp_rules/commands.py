@@ -12,3 +12,12 @@ def register(cli: click.Group) -> None:
 
     if "export" not in cli.commands:
         cli.add_command(export)
+
+    from bp_rules.mcp_server import mcp_command
+
+    if "mcp" not in cli.commands:
+        cli.add_command(mcp_command)
+    from bp_rules.hooks import hook
+
+    if "hook" not in cli.commands:
+        cli.add_command(hook)

@@ -23,6 +23,7 @@ from bp_rules.validator import alembic_config, noqa
 from bp_rules.validator.cache import ResultCache
 from bp_rules.validator.config import Config
 from bp_rules.validator.files import SourceFiles
+from bp_rules.validator.memory import Memory
 from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, Finding, load_builtin_checks
 from bp_rules.validator.summary import FileSummary
 
@@ -229,52 +230,88 @@ def run(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    sources: dict[str, bytes] | None = None,
+    memory: Memory | None = None,
+    report_in: frozenset[str] | None = None,
 ) -> RunResult:
+    """Check `files`. `sources` gives the content of some paths in place of the disk (a snippet checked as
+    the file at that path, the rest of the project as context); those results are never cached. `memory`
+    keeps decoded per-file results between runs of a long-lived process. `report_in`: only findings in
+    these paths are wanted, so cross-file checks of rules that apply to none of them are skipped."""
+    sources = sources or {}
     rules = selected_rules(pack, config)
     # migration rules follow the project's own migration folders (alembic.ini, [tool.alembic], migrations-dirs)
     rules, migration_dirs = alembic_config.localize(rules, config, files.project, [p for p, _ in files.python])
+    fingerprint = memory.fingerprint(pack) if memory is not None else pack.fingerprint
     cache_key = hashlib.sha256(
-        f"{pack.fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
+        f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
         f"{migration_dirs}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(config.root, cache_key) if use_cache else None
+    if memory is not None:
+        memory.bind(cache_key)
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, str]] = []
-    digests: dict[str, str] = {}
     for rel, absolute in files.python:
+        if rel in sources:
+            continue
         hit = None
-        if result_cache is not None:
+        if result_cache is not None or memory is not None:
             try:
-                digests[rel] = hashlib.sha256(absolute.read_bytes()).hexdigest()
-                hit = result_cache.lookup(rel, digests[rel])
+                digest = memory.digest(rel, absolute) if memory else hashlib.sha256(absolute.read_bytes()).hexdigest()
             except OSError:
-                hit = None
+                digest = None
+            if digest is not None:
+                hit = memory.lookup(rel, digest) if memory else None
+                if hit is None and result_cache is not None:
+                    hit = result_cache.lookup(rel, digest)
         if hit is not None:
             results[rel] = hit
         else:
             todo.append((rel, str(absolute)))
     cached = len(results)
+    state = memory.state if memory is not None else None
+    if sources:
+        state = state or _build_state(rules, config)
+        if memory is not None:
+            memory.state = state
+        for rel, data in sources.items():
+            results[rel] = analyze_source(rel, data, state)
     project_digest = _project_digest(results, files) if not todo else ""
+    wanted = None if report_in is None else frozenset(r.id for r in rules if any(applies(r, p) for p in report_in))
 
-    project_findings = result_cache.project_findings(project_digest) if result_cache and project_digest else None
+    project_findings = None
+    if project_digest and memory is not None:
+        project_findings = memory.project_findings(_memory_key(project_digest, wanted))
+    # a long-lived process skips the cached project findings once, to hold every summary from then on
+    if project_findings is None and project_digest and result_cache is not None and not sources and memory is None:
+        project_findings = result_cache.project_findings(project_digest)
     if project_findings is None:
         if result_cache is not None:
             for rel, absolute in files.python:
                 hit = results.get(rel)
-                if hit is not None and hit.summary is None:
+                if hit is not None and hit.summary is None and rel not in sources:
                     hit.summary = result_cache.summary(rel)
                     if hit.summary is None:  # summaries lost or stale: analyze the file again
                         del results[rel]
                         todo.append((rel, str(absolute)))
-        state = _build_state(rules, config)
+        state = state or _build_state(rules, config)
+        if memory is not None:
+            memory.state = state
         _analyze(todo, state, results, jobs, progress)
         summaries = {p: r.summary for p, r in results.items() if r.summary and not r.summary.syntax_error}
-        project_findings = _phase2(pack, config, rules, summaries, files)
+        project_findings = _phase2(pack, config, rules, summaries, files, wanted)
+        if memory is not None:
+            memory.project = (_memory_key(_project_digest(results, files), wanted), project_findings)
         if result_cache is not None:
             for rel, _ in todo:
                 result_cache.put(results[rel])
-            result_cache.prune(set(results))
-            result_cache.set_project(_project_digest(results, files), project_findings)
+            # the cache describes the files on disk, never a snippet in a file's place, and whole runs only
+            if not sources and wanted is None:
+                result_cache.prune(set(results))
+                result_cache.set_project(_project_digest(results, files), project_findings)
+    if memory is not None:
+        memory.keep(results, set(sources))
     if result_cache is not None:
         result_cache.save()
 
@@ -291,6 +328,11 @@ def run(
         kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
     return RunResult(sorted(set(kept)), files=len(results), cached=cached, warnings=list(config.warnings),
                      unused_noqa=unused)  # fmt: skip
+
+
+def _memory_key(project_digest: str, wanted: frozenset[str] | None) -> str:
+    """Project findings in memory are keyed by the project and by which cross-file checks ran."""
+    return f"{project_digest}|{','.join(sorted(wanted)) if wanted is not None else '*'}"
 
 
 def _project_digest(results: dict[str, FileResult], files: SourceFiles) -> str:
@@ -324,11 +366,15 @@ def _analyze(todo, state: _Phase1, results: dict[str, FileResult], jobs, progres
             progress(done, len(todo))
 
 
-def _phase2(pack: Pack, config: Config, rules: list[Rule], summaries, files: SourceFiles) -> list[Finding]:
+def _phase2(
+    pack: Pack, config: Config, rules: list[Rule], summaries, files: SourceFiles, wanted: frozenset[str] | None = None
+) -> list[Finding]:
     from bp_rules.validator.project import Project
 
     project = Project(summaries, config, pack, project_files=files.project, selected=frozenset(r.id for r in rules))
     for rule in rules:
+        if wanted is not None and rule.id not in wanted:
+            continue
         check_cls = PROJECT_CHECKS.get(rule.id)
         if rule.check is not None and rule.check.kind == "python" and check_cls is not None:
             check_cls().check(project)

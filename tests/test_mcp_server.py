@@ -1,0 +1,147 @@
+"""`bp-rules mcp` driven by the MCP SDK's own client over stdio, as an agent's client would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from tests.agent_loop_helpers import bp_rules_command, make_project, with_quote_route, with_rates_route
+
+TOOLS = {"list_rules", "get_rule", "check_code", "check_files", "check_diff"}
+
+
+def converse(root: Path, script) -> object:
+    """Start `bp-rules mcp` in `root`, initialize a client session, run `script(session)`."""
+    command, *args = bp_rules_command()
+
+    async def main():
+        params = StdioServerParameters(command=command, args=[*args, "mcp"], cwd=str(root))
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            return await script(session)
+
+    return asyncio.run(asyncio.wait_for(main(), timeout=120))
+
+
+def rules_of(result) -> list[tuple[str, int]]:
+    assert not result.isError, result.content
+    return [(f["rule"], f["line"]) for f in result.structuredContent["findings"]]
+
+
+def test_tools_rules_and_resources(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "demo")
+
+    async def script(session: ClientSession):
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == TOOLS
+        assert all(t.outputSchema and t.outputSchema.get("type") == "object" for t in tools.values())
+        listed = await session.call_tool("list_rules", {"category": "async", "severity": "error"})
+        assert not listed.isError
+        ids = [r["id"] for r in listed.structuredContent["rules"]]
+        assert "async-no-blocking-io-in-async-route" in ids
+        assert all(r["category"] == "async" and r["severity"] == "error" for r in listed.structuredContent["rules"])
+        on_path = await session.call_tool("list_rules", {"path": "alembic/versions/0001_init.py"})
+        assert any(r["category"] == "migrations" for r in on_path.structuredContent["rules"])
+        rule = await session.call_tool("get_rule", {"rule_id": "deps-annotated"})
+        assert not rule.isError
+        assert rule.structuredContent["dont"] and rule.structuredContent["do"] and rule.structuredContent["fix"]
+        assert "checked by" in rule.structuredContent["how_checked"]
+        resources = (await session.list_resources()).resources
+        uris = {str(r.uri) for r in resources}
+        assert "bp-rules://rules/deps-annotated" in uris
+        read = await session.read_resource("bp-rules://rules/deps-annotated")
+        assert read.contents[0].text.startswith("deps-annotated")
+        return True
+
+    assert converse(root, script)
+
+
+def test_checks_and_errors(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "demo")
+
+    async def script(session: ClientSession):
+        out = {}
+        # a snippet checked as app/main.py: nothing is written, the rest of the project is the context
+        bad = await session.call_tool("check_code", {"code": with_rates_route(fixed=False), "path": "app/main.py"})
+        out["cross-file"] = rules_of(bad)
+        assert (root / "app/main.py").read_text() != with_rates_route(fixed=False)
+        good = await session.call_tool("check_code", {"code": with_rates_route(fixed=True), "path": "app/main.py"})
+        out["fixed"] = rules_of(good)
+        absolute = str(root / "app/new_module.py")
+        new = await session.call_tool("check_code", {"code": with_quote_route(fixed=False), "path": absolute})
+        out["new file"] = rules_of(new)
+        out["files clean"] = rules_of(await session.call_tool("check_files", {"paths": ["app/main.py"]}))
+        (root / "app/main.py").write_text(with_quote_route(fixed=False))
+        out["files after write"] = rules_of(await session.call_tool("check_files", {"paths": ["app/main.py"]}))
+        out["diff"] = rules_of(await session.call_tool("check_diff", {}))
+        errors = {
+            "outside": await session.call_tool("check_code", {"code": "x = 1\n", "path": "/etc/passwd.py"}),
+            "escape": await session.call_tool("check_files", {"paths": ["../outside.py"]}),
+            "missing": await session.call_tool("check_files", {"paths": ["app/nope.py"]}),
+            "not python": await session.call_tool("check_code", {"code": "x", "path": "README.md"}),
+            "wrong type": await session.call_tool("check_code", {"code": 3, "path": "app/main.py"}),
+            "no argument": await session.call_tool("get_rule", {}),
+            "unknown rule": await session.call_tool("get_rule", {"rule_id": "no-such-rule"}),
+            "unknown category": await session.call_tool("list_rules", {"category": "nope"}),
+            "bad ref": await session.call_tool("check_diff", {"base": "no-such-branch"}),
+        }
+        out["errors"] = {k: (r.isError, r.content[0].text) for k, r in errors.items()}
+        # the server is still there after every error
+        out["after errors"] = rules_of(await session.call_tool("check_files", {"paths": ["app/rates.py"]}))
+        return out
+
+    out = converse(root, script)
+    assert out["cross-file"] == [
+        ("async-sync-def-for-blocking-route", 17),
+        ("async-no-blocking-io-in-async-route", 19),
+    ]
+    assert out["fixed"] == []
+    assert ("async-no-blocking-io-in-async-route", 18) in out["new file"]
+    assert out["files clean"] == []
+    assert ("async-no-blocking-io-in-async-route", 18) in out["files after write"]
+    assert ("async-no-blocking-io-in-async-route", 18) in out["diff"]
+    for name, (is_error, text) in out["errors"].items():
+        assert is_error, (name, text)
+    assert "outside the project" in out["errors"]["outside"][1]
+    assert "outside the project" in out["errors"]["escape"][1]
+    assert "no such file" in out["errors"]["missing"][1]
+    assert "no rule" in out["errors"]["unknown rule"][1]
+    assert out["after errors"] == []
+
+
+def test_nothing_but_the_protocol_on_stdout(tmp_path: Path) -> None:
+    """Raw JSON-RPC over the pipes: every line the server writes to stdout is a JSON-RPC message."""
+    import subprocess
+
+    root = make_project(tmp_path / "demo", git=False)
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "check_code", "arguments": {"code": "print('hi')\n", "path": "app/x.py"}}},
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        [*bp_rules_command(), "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True, cwd=root,
+    )  # fmt: skip
+    try:
+        server.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+        server.stdin.flush()
+        messages = []
+        while not any(m.get("id") == 2 for m in messages):
+            line = server.stdout.readline()
+            assert line, "the server closed stdout before answering"
+            messages.append(json.loads(line))  # a line that is not JSON fails here
+        server.stdin.close()
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert all(m.get("jsonrpc") == "2.0" for m in messages)
+    answer = next(m for m in messages if m.get("id") == 2)
+    assert answer["result"]["structuredContent"]["clean"] is True
