@@ -104,7 +104,13 @@ def test_commands_in_the_core_need_no_paths(rendered) -> None:
     for target in SCOPED:
         for text in rendered[target].values():
             for command in re.findall(r"`(bp-rules verify[^`]*)`", text):
-                assert command in ("bp-rules verify", "bp-rules verify diff", "bp-rules verify diff --staged"), command
+                assert command in (
+                    "bp-rules verify",
+                    "bp-rules verify diff",
+                    "bp-rules verify diff --staged",
+                    "bp-rules verify --fix",
+                    "bp-rules verify --fix --unsafe-fixes",
+                ), command
 
 
 # --- the project's settings ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from tests.conftest import write_tree
 from tests.verify_cli import PYPROJECT, use_session_pack, verify
 
 SCHEMA_FILE = Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json"
-KEYS = {"rule", "severity", "path", "line", "col", "end_line", "end_col", "message", "fix"}
+KEYS = {"rule", "severity", "path", "line", "col", "end_line", "end_col", "message", "fix", "autofix"}
 
 # line 2: auth-pyjwt-not-jose (error); line 9: deps-annotated (warning)
 ROUTER = """\
@@ -126,8 +126,10 @@ def test_json_array_with_exactly_the_documented_keys(project, capsys, pack):
         "end_col": 21,
         "message": first["message"],
         "fix": pack.rules["auth-pyjwt-not-jose"].fix,
+        "autofix": None,
     }
     assert (second["rule"], second["severity"], second["line"], second["col"]) == ("deps-annotated", "warning", 9, 5)
+    assert second["autofix"]["applicability"] == "safe"
     assert second["end_line"] >= second["line"]
 
 
@@ -136,7 +138,7 @@ def test_json_paths_are_relative_to_the_working_directory(project, capsys, monke
     outcome = verify(capsys, "--no-cache", "--format", "json", "proj")
     paths = {item["path"] for item in json.loads(outcome.out)}
     assert paths == {"proj/src/items/router.py"}
-    assert "\\" not in outcome.out.replace('\\"', "").replace("\\\\", "")
+    assert all("\\" not in item["path"] for item in json.loads(outcome.out))
 
 
 def test_json_paths_from_a_subdirectory(project, capsys, monkeypatch):

@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from bp_rules.schema.models import Example, Rule
+from bp_rules.schema.models import Autofix, Example, Rule
 
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -52,6 +52,10 @@ def rule_text(rule: Rule, *, color: bool = False) -> str:
         checked = f"checked by `bp-rules verify` ({rule.check.kind} check)"
     if rule.ruff:
         checked += f"; nearest ruff codes: {', '.join(rule.ruff)}"
+    if rule.autofix is Autofix.safe:
+        checked += "; fix: safe (`bp-rules verify --fix`)"
+    elif rule.autofix is Autofix.unsafe:
+        checked += f"; fix: unsafe (`bp-rules verify --fix --unsafe-fixes`: {rule.autofix_reason})"
     details = [
         f"Checked:  {checked}",
         f"Scope:    {rule.scope.value}, files {', '.join(rule.globs())}",

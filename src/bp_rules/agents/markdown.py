@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from bp_rules.agents.excerpt import GAP, Side, excerpt, is_import
-from bp_rules.schema.models import Example, Matrix, Rule, Scope
+from bp_rules.schema.models import Autofix, Example, Matrix, Rule, Scope
 
 LANGUAGES = {
     ".py": "python",
@@ -74,9 +74,21 @@ def checked_text(rule: Rule) -> str:
     ruff = ", ".join(f"`{code}`" for code in rule.ruff)
     if rule.check is not None:
         extra = f"; ruff {ruff}" if ruff else ""
-        return f"Checked by `bp-rules verify` (`{rule.id}`{extra})."
+        return f"Checked by `bp-rules verify` (`{rule.id}`{extra}){fix_text(rule)}."
     extra = f"; ruff {ruff} covers part of it" if ruff else ""
     return f"Guidance only: `bp-rules verify` does not check it{extra}."
+
+
+def fix_text(rule: Rule) -> str:
+    """`; fix: safe (`bp-rules verify --fix`)` for a rule with an autofix, else nothing."""
+    if rule.autofix is Autofix.none:
+        return ""
+    flags = "--fix" if rule.autofix is Autofix.safe else "--fix --unsafe-fixes"
+    return f"; fix: {rule.autofix.value} (`bp-rules verify {flags}`)"
+
+
+def fix_compact(rule: Rule) -> str:
+    return "" if rule.autofix is Autofix.none else f" · fix: {rule.autofix.value}"
 
 
 def checked_compact(rule: Rule) -> str:
@@ -84,7 +96,7 @@ def checked_compact(rule: Rule) -> str:
     the rule's id) or `guidance only`, with the nearest ruff codes."""
     ruff = ", ".join(f"`{code}`" for code in rule.ruff)
     if rule.check is not None:
-        return f"checked (ruff {ruff})" if ruff else "checked"
+        return (f"checked (ruff {ruff})" if ruff else "checked") + fix_compact(rule)
     return f"guidance only (ruff {ruff} covers part)" if ruff else "guidance only"
 
 
@@ -159,7 +171,7 @@ def rule_compact(rule: Rule, *, code: bool = True, files: Sequence[str] = ()) ->
 
 def checked_short(rule: Rule) -> str:
     ruff = f" · ruff {', '.join(rule.ruff)}" if rule.ruff else ""
-    return ("verify" if rule.checked else "guidance") + ruff
+    return ("verify" if rule.checked else "guidance") + fix_compact(rule) + ruff
 
 
 def rule_heading(rule: Rule) -> str:

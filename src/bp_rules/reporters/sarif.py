@@ -26,7 +26,31 @@ def _rule_descriptor(rule_id: str, pack) -> dict:
     }
 
 
-def render(findings, *, pack=None, **_) -> str:
+def _fixes(finding, fix, pack) -> list[dict]:
+    """SARIF `fixes`: one fix with its replacements; the safety goes in the fix's property bag."""
+    if fix is None:
+        return []
+    rule = pack.rules.get(finding.rule) if pack else None
+    replacements = [
+        {
+            "deletedRegion": {"startLine": e.line, "startColumn": e.col, "endLine": e.end_line, "endColumn": e.end_col},
+            "insertedContent": {"text": e.content},
+        }
+        for e in fix.edits
+    ]
+    return [
+        {
+            "description": {"text": rule.fix if rule else finding.fix},
+            "artifactChanges": [
+                {"artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"}, "replacements": replacements}
+            ],
+            "properties": {"applicability": fix.applicability},
+        }
+    ]
+
+
+def render(findings, *, pack=None, fixes=None, **_) -> str:
+    fixes = fixes or {}
     rule_ids = sorted({f.rule for f in findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = [
@@ -48,6 +72,7 @@ def render(findings, *, pack=None, **_) -> str:
                     }
                 }
             ],
+            **({"fixes": _fixes(f, fixes[f], pack)} if f in fixes else {}),
         }
         for f in findings
     ]

@@ -9,7 +9,7 @@ import click
 COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
-def render(findings, *, pack=None, color: bool = False, show_fixes: bool = False, files: int = 0) -> str:
+def render(findings, *, pack=None, color: bool = False, show_fixes: bool = False, files: int = 0, **_) -> str:
     lines = []
     for f in findings:
         where = f"{f.path}:{f.line}:{f.col}:"

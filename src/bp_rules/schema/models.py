@@ -57,6 +57,13 @@ class ExampleFile(_Strict):
         default_factory=list,
         description="Don't examples only: the 1-based lines of this file where the finding must land.",
     )
+    fixed: str | None = Field(
+        default=None,
+        description=(
+            "Don't examples of a rule with an autofix: this file's full content after `bp-rules verify --fix "
+            "--unsafe-fixes` (leave it out for a file the fix does not change)."
+        ),
+    )
 
 
 class Example(_Strict):
@@ -78,6 +85,10 @@ class Example(_Strict):
         default_factory=list,
         description="Don't examples only: the 1-based lines of `code` where the finding must land.",
     )
+    fixed: str | None = Field(
+        default=None,
+        description="Don't examples of a rule with an autofix: `code` after `bp-rules verify --fix --unsafe-fixes`.",
+    )
     files: list[ExampleFile] | None = Field(
         default=None, min_length=1, description="Several files, for rules about where code lives."
     )
@@ -86,15 +97,19 @@ class Example(_Strict):
     def _code_or_files(self) -> Example:
         if (self.code is None) == (self.files is None):
             raise ValueError("an example has either `code` or `files`, not both and not neither")
-        if self.files is not None and (self.path is not None or self.lines):
-            raise ValueError("`path` and `lines` belong inside each entry of `files`")
+        if self.files is not None and (self.path is not None or self.lines or self.fixed is not None):
+            raise ValueError("`path`, `lines` and `fixed` belong inside each entry of `files`")
         return self
 
     def as_files(self) -> list[ExampleFile]:
         """The example as a list of files, whatever form it was written in."""
         if self.files is not None:
             return list(self.files)
-        return [ExampleFile(path=self.path or "example.py", code=self.code or "", lines=self.lines)]
+        return [ExampleFile(path=self.path or "example.py", code=self.code or "", lines=self.lines, fixed=self.fixed)]
+
+    @property
+    def has_fix(self) -> bool:
+        return any(f.fixed is not None for f in self.as_files())
 
 
 class Examples(_Strict):
@@ -179,7 +194,31 @@ class Rule(_Strict):
         default_factory=list,
         description="The nearest ruff rule codes (e.g. `FAST002`); they overlap but lack the FastAPI scoping.",
     )
-    autofix: Autofix = Field(default=Autofix.none, description="Whether bp-rules can fix it by itself.")
+    autofix: Autofix = Field(
+        default=Autofix.none,
+        description=(
+            "Whether `bp-rules verify --fix` rewrites findings by itself: `safe` (behaviour kept), `unsafe` "
+            "(only with `--unsafe-fixes`; say why in `autofix_reason`) or `none`."
+        ),
+    )
+    autofix_reason: str | None = Field(
+        default=None, min_length=10, description="Why the fix is unsafe: what it may change that a person must check."
+    )
+
+    @model_validator(mode="after")
+    def _autofix_consistent(self) -> Rule:
+        if self.autofix is Autofix.unsafe and not self.autofix_reason:
+            raise ValueError("an `unsafe` autofix says why in `autofix_reason`")
+        if self.autofix is Autofix.none:
+            if self.autofix_reason:
+                raise ValueError("`autofix_reason` explains an autofix; this rule has none")
+            if any(e.has_fix for e in (*self.examples.dont, *self.examples.do)):
+                raise ValueError("`fixed` shows what the autofix writes; this rule has none")
+        elif any(not e.has_fix for e in self.examples.dont):
+            raise ValueError("every Don't example of a rule with an autofix shows its `fixed` code")
+        if any(e.has_fix for e in self.examples.do):
+            raise ValueError("`fixed` belongs to Don't examples only")
+        return self
 
     @property
     def checked(self) -> bool:

@@ -47,6 +47,10 @@ def _common(func):
                      help="Also report `# noqa: <id>` comments that silence nothing."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write the report to a file instead of standard output."),
+        click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left."),
+        click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too."),
+        click.option("--diff", "show_diff", is_flag=True,
+                     help="Print the fixes as a diff without writing them (exit 1 when there would be one)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -104,7 +108,9 @@ def verify_diff(revs: str | None, staged: bool, base: str | None, **options) -> 
 
 
 def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source_roots, show_fixes, no_cache,
-             jobs, report_unused_noqa, output) -> None:  # fmt: skip
+             jobs, report_unused_noqa, output, fix, unsafe_fixes, show_diff) -> None:  # fmt: skip
+    if unsafe_fixes and not (fix or show_diff):
+        raise click.UsageError("--unsafe-fixes goes with --fix or --diff")
     root = change.root if change is not None else find_project_root(targets[0])
     try:
         config = load_config(root)
@@ -129,7 +135,10 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     except PathError as exc:
         raise click.ClickException(str(exc)) from None
     progress = _progress_bar() if sys.stderr.isatty() and fmt == "text" else None
-    result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress)
+    if fix or show_diff:
+        result, change = _fix(pack, config, files, root, change, unsafe_fixes, show_diff, jobs, not no_cache)
+    else:
+        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress)
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
     findings = result.findings
@@ -137,9 +146,17 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
         findings = sorted([*findings, *result.unused_noqa])
     if change is not None:
         findings = [f for f in findings if _in_change(f, change, files)]
-    findings = [_relative_to_cwd(f, root) for f in findings]
+    fixes = {}
+    if fmt in ("json", "sarif"):
+        from bp_rules.fixes.describe import finding_fixes
+
+        fixes = finding_fixes(root, findings, pack)
+    shown = {f: _relative_to_cwd(f, root) for f in findings}
+    fixes = {shown[f]: fix for f, fix in fixes.items()}
+    findings = list(shown.values())
     color = fmt == "text" and output is None and sys.stdout.isatty()
-    text = FORMATS[fmt].render(findings, pack=pack, color=color, show_fixes=show_fixes, files=result.files)
+    text = FORMATS[fmt].render(findings, pack=pack, color=color, show_fixes=show_fixes, files=result.files,
+                               fixes=fixes)  # fmt: skip
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:
@@ -147,6 +164,28 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
     threshold = Severity(config.fail_on).rank if config.fail_on else 0
     if any(Severity(f.severity).rank >= threshold for f in findings):
         raise SystemExit(1)
+
+
+def _fix(pack, config, files, root, change, unsafe, show_diff, jobs, use_cache):
+    """`--fix` / `--diff`: the findings left after fixing, and the change's lines moved along with the fixes."""
+    from bp_rules.fixes.session import fix_project, write_fixed
+
+    outcome = fix_project(pack, config, files, unsafe=unsafe, change=change, jobs=jobs, use_cache=use_cache)
+    counts = ", ".join(f"{rule} {n}" for rule, n in sorted(outcome.applied.items()))
+    total = sum(outcome.applied.values())
+    if show_diff:
+        click.echo(outcome.diff(), nl=False)
+        if total:
+            click.echo(f"bp-rules: would fix {total} finding(s) in {len(outcome.fixed)} file(s): {counts}", err=True)
+        raise SystemExit(1 if outcome.fixed else 0)
+    written, skipped = write_fixed(root, outcome)
+    for path in skipped:
+        click.echo(f"bp-rules: {path} changed on disk while it was being fixed; left alone", err=True)
+    if total:
+        click.echo(f"bp-rules: fixed {total} finding(s) in {len(written)} file(s): {counts}", err=True)
+    if skipped:  # report on what is on disk, not on fixes that were not written
+        return run(pack, config, files, jobs=jobs, use_cache=use_cache), change
+    return outcome.result, outcome.change
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
