@@ -2,7 +2,8 @@
 file per group of rules, attached to the files those rules are about, fitted to the agent's budgets.
 
 Fitting: error and warning rules start with a Don't/Do excerpt, info rules as a line with their summary.
-While a request that edits a typical file of this layout (`Layout.samples`) would load more than the
+While a request that edits a file of this layout (`edits`: typical files, and role modules inside the
+packages other groups attach to) would load more than the
 target's `load_limit`, or a file is over one of the target's per-file budgets, the next step of
 `_demotions` that touches a rule in the files concerned is applied (an excerpt or a summary goes). Every
 rule keeps its entry, so nothing becomes unreachable; its examples stay a `bp-rules rules show` away.
@@ -10,6 +11,7 @@ rule keeps its entry, so nothing becomes unreachable; its examples stay a `bp-ru
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,7 +19,8 @@ from bp_rules.agents import markdown as md
 from bp_rules.agents import skill
 from bp_rules.agents.content import Group, Selection
 from bp_rules.agents.core import CORE_NAME, core
-from bp_rules.agents.loads import loaded
+from bp_rules.agents.layout import SAMPLE_DOMAIN
+from bp_rules.agents.loads import loaded, size
 from bp_rules.agents.target import Target
 from bp_rules.agents.writer import with_provenance
 from bp_rules.schema.models import Rule, Severity
@@ -83,18 +86,44 @@ def _demotions(sel: Selection) -> list[tuple[Rule, int]]:
     ]
 
 
+_MODULE = re.compile(r"\*\*/([\w.-]+\.py)")
+_PACKAGE = re.compile(r"\*\*/([\w-]+)/\*\*/\*\.py")
+
+
+def edits(sel: Selection) -> list[str]:
+    """The paths fitting measures: the layout's typical files, and every role module in every package the
+    groups attach to, sources and tests (`app/api/deps.py`, `tests/routes/test_posts.py`), so that a file
+    two groups attach to fits too."""
+    modules: set[str] = set()
+    packages = {SAMPLE_DOMAIN}
+    for group in sel.groups():
+        for glob in group.globs:
+            if found := _MODULE.fullmatch(glob):
+                modules.add(found.group(1))
+            elif found := _PACKAGE.fullmatch(glob):
+                packages.add(found.group(1))
+    root = sel.layout.source_roots[0] if sel.layout.source_roots else "src"
+    paths = set(sel.layout.samples().values())
+    for package in packages:
+        paths.add(f"tests/{package}/test_{SAMPLE_DOMAIN}.py")
+        paths.update(f"{root}/{package}/{module}" for module in modules)
+    return sorted(paths)
+
+
 def _overrun(
-    target: Target, sel: Selection, files: dict[str, str], rules: dict[str, list[Rule]], reserved: int
+    target: Target,
+    files: dict[str, str],
+    rules: dict[str, list[Rule]],
+    requests: list[frozenset[str]],
+    reserved: int,
 ) -> set[str]:
-    """The ids of the rules in the first place that is over a budget: the files one sample edit loads, or
-    one file over a per-file budget. Empty when everything fits. `reserved`: bytes loaded anyway from files
-    of other targets (the skill's description)."""
+    """The ids of the rules in the first place that is over a budget: the files one request loads, or one
+    file over a per-file budget. Empty when everything fits. `reserved`: bytes loaded anyway from files of
+    other targets (the skill's description)."""
     if target.load_limit is not None:
-        limit = target.load_limit - reserved
-        for edited in sel.layout.samples().values():
-            loads = loaded(target, files, edited)
-            if sum(loads.values()) > limit:
-                return {r.id for path in loads for r in rules.get(path, [])}
+        for request in requests:
+            if sum(size(target, p, files[p]) for p in request if p in files) > target.load_limit - reserved:
+                return {r.id for path in request for r in rules.get(path, [])}
     for path, text in files.items():
         for budget in target.budgets:
             if budget.matches(path) and budget.measure(text) > budget.limit:
@@ -110,10 +139,13 @@ def render(sel: Selection, target: Target, shape: Shape) -> dict[str, str]:
     if shape.skill:
         path, text = next(iter(skill.files(sel).items()), ("", ""))
         reserved = skill.attach(path, text).always_bytes if path else 0
+    files, rules = draft(sel, shape, levels)
+    # which files a request loads depends on the frontmatter alone, which fitting does not change
+    requests = sorted({frozenset(loaded(target, files, path)) for path in edits(sel)}, key=sorted)
     while True:
-        files, rules = draft(sel, shape, levels)
-        over = _overrun(target, sel, files, rules, reserved)
+        over = _overrun(target, files, rules, requests, reserved)
         step = next(((r, level) for r, level in steps if r.id in over and levels[r.id] > level), None)
         if step is None:
             return files
         levels[step[0].id] = step[1]
+        files, rules = draft(sel, shape, levels)
