@@ -365,11 +365,36 @@ def test_cli_fail_on_overrides_config(tmp_path, monkeypatch, capsys, config_fail
     assert "deps-annotated" in outcome.out  # the threshold changes the exit code, not what is shown
 
 
-def test_unknown_rule_in_select_selects_nothing(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    ("args", "settings", "message"),
+    [
+        (("--select", "dcos"), "", "--select: unknown rule id or category 'dcos' (did you mean 'docs'?)"),
+        (("--ignore", "no-such-rule"), "", "--ignore: unknown rule id or category 'no-such-rule'"),
+        (("--select", "async,asynk"), "", "'asynk' (did you mean 'async'?)"),
+        ((), 'select = ["asynk"]', "[tool.bp-rules] select: unknown rule id or category 'asynk'"),
+        ((), 'ignore = ["deps-anotated"]', "(did you mean 'deps-annotated'"),
+        ((), 'severity = { "deps-nope" = "error" }', "[tool.bp-rules] severity: unknown rule id or category"),
+        ((), 'per-path-ignores = { "tests/**" = ["nope"] }', "[tool.bp-rules] per-path-ignores.tests/**: unknown"),
+    ],
+)
+def test_an_unknown_rule_name_anywhere_is_a_usage_error(tmp_path, monkeypatch, capsys, args, settings, message):
+    _project(tmp_path, monkeypatch, settings)
+    outcome = verify(capsys, "--no-cache", *args)
+    assert outcome.code == 2
+    assert message in outcome.err
+    assert "All checks passed" not in outcome.out
+
+
+def test_a_selection_that_leaves_no_rule_is_a_usage_error(tmp_path, monkeypatch, capsys):
     _project(tmp_path, monkeypatch)
-    outcome = verify(capsys, "--no-cache", "--select", "no-such-rule")
-    assert outcome.code == 0
-    assert "All checks passed (2 files)." in outcome.out
+    outcome = verify(capsys, "--no-cache", "--select", "async", "--ignore", "async")
+    assert outcome.code == 2
+    assert "leaves no rule" in outcome.err
+
+
+def test_validator_ids_can_be_ignored(tmp_path, monkeypatch, capsys):
+    _project(tmp_path, monkeypatch, 'ignore = ["syntax-error"]')
+    assert verify(capsys, "--no-cache", "--ignore", "unused-noqa").code in (0, 1)
 
 
 def test_with_overrides_keeps_config_values_for_empty_flags():

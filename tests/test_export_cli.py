@@ -135,7 +135,7 @@ def test_budget_warns_and_strict_fails(tmp_path: Path, pack_dir: Path, monkeypat
 def test_unknown_select_is_a_usage_error(tmp_path: Path, pack_dir: Path) -> None:
     result = run_export("-t", "agents", "--out", str(tmp_path), "--select", "no-such-rule")
     assert result.exit_code == 2
-    assert "unknown rule id or category: no-such-rule" in result.output
+    assert "--select: unknown rule id or category 'no-such-rule'" in result.output
 
 
 def test_select_by_category_and_comma_list(tmp_path: Path, pack_dir: Path) -> None:
@@ -158,3 +158,71 @@ def test_generated_drop_in_files_match_the_records() -> None:
     assert main(["export", "--target", "all", "--out", str(GENERATED), "--check"]) == 0, (
         "generated/ drifted from the rule records; run: bp-rules export --target all --out generated"
     )
+
+
+def test_check_and_dry_run_together_are_a_usage_error(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "agents", "--out", str(tmp_path), "--check", "--dry-run")
+    assert result.exit_code == 2
+    assert "--check and --dry-run exclude each other" in result.output
+
+
+def test_a_selection_that_leaves_no_rule_writes_nothing(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "agents", "--out", str(tmp_path), "--select", "async", "--ignore", "async")
+    assert result.exit_code == 2
+    assert "leaves no rule" in result.output
+    assert not (tmp_path / "AGENTS.md").exists()
+
+
+def test_unknown_name_suggests_the_close_one(tmp_path: Path, pack_dir: Path) -> None:
+    result = run_export("-t", "agents", "--out", str(tmp_path), "--select", "asynk")
+    assert result.exit_code == 2
+    assert "'asynk' (did you mean 'async'?)" in result.output
+
+
+def _settings(out: Path, body: str, tool: str = "") -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    text = f'[project]\nname = "x"\n\n[tool.bp-rules]\n{tool}\n[tool.bp-rules.export]\n{body}'
+    (out / "pyproject.toml").write_text(text, encoding="utf-8")
+
+
+def test_export_and_check_read_the_targets_of_the_project(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "out"
+    _settings(out, 'targets = ["agents"]\n')
+    assert run_export("--out", str(out)).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["AGENTS.md", "pyproject.toml"]
+    check = run_export("--out", str(out), "--check")
+    assert check.exit_code == 0, check.output
+    assert "1 file(s) up to date" in check.output
+    assert run_export("--out", str(out), "--check", "-t", "all").exit_code == 1  # a flag overrides the setting
+
+
+def test_export_follows_the_project_selection_and_detail(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "out"
+    _settings(out, 'targets = ["agents"]\ndetail = "full"\n', tool='select = ["structure"]\n')
+    assert run_export("--out", str(out)).exit_code == 0
+    text = (out / "AGENTS.md").read_text(encoding="utf-8")
+    assert "### `structure-demo-src-root`" in text and "### `async-demo-no-sleep`" not in text  # full detail
+    assert run_export("--out", str(out), "--check").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "tool", "message"),
+    [
+        ("", "", "name a --target, or list targets in [tool.bp-rules.export] targets"),
+        ('targets = ["agent"]\n', "", "[tool.bp-rules.export] targets: unknown target agent"),
+        (
+            'targets = ["agents"]\n',
+            'select = ["asynk"]\n',
+            "[tool.bp-rules] select: unknown rule id or category 'asynk'",
+        ),
+        ('targets = ["agents"]\n', 'ignore = ["nope"]\n', "[tool.bp-rules] ignore: unknown rule id or category 'nope'"),
+        ('targets = ["agents"]\ndetail = "short"\n', "", "[tool.bp-rules.export] detail: expected one of"),
+    ],
+)
+def test_bad_export_settings_are_usage_errors(
+    tmp_path: Path, pack_dir: Path, body: str, tool: str, message: str
+) -> None:
+    _settings(tmp_path, body, tool)
+    result = run_export("--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert message in result.output

@@ -142,3 +142,11 @@ def test_verify_diff_fix_fixes_only_what_the_change_added(project, capsys):
     assert "async def other(user: Annotated[str, Depends(current_user)]) -> list[str]:" in text
     assert "async def list_items(user: str = Depends(current_user))" in text  # not part of the change
     assert outcome.code == 0
+
+
+def test_fix_touches_only_the_files_named(project, capsys):
+    write_tree(project, {"src/orders/router.py": ROUTER})
+    outcome = verify(capsys, "--no-cache", "--fix", *_select("deps-annotated"), "src/items/router.py")
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert FIXED_LINE in (project / "src/items/router.py").read_text(encoding="utf-8")
+    assert (project / "src/orders/router.py").read_text(encoding="utf-8") == ROUTER  # read, not fixed

@@ -162,3 +162,36 @@ def test_rules_validate_command_lists_every_problem(tmp_path, capsys):
 
 def test_rules_validate_builtin_pack_is_clean(capsys):
     assert main(["rules", "validate"]) == 0
+
+
+def test_rules_validate_runs_the_examples_of_a_custom_pack(tmp_path, capsys):
+    # the Don't marks line 1, but time.sleep is on line 2; the Do example calls time.sleep too
+    wrong = GOOD.replace("lines: [2]", "lines: [1]").replace(
+        "        import asyncio\n", "        import time\n        time.sleep(2)\n"
+    )
+    write(tmp_path, "demo/demo-no-sleep.yaml", wrong)
+    assert main(["rules", "validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "examples.dont[0]: the Don't example should fire demo-no-sleep at example.py:1; it fires at example.py:2" in out
+    )
+    assert (
+        "examples.do[0]: the Do example should be clean under every rule of its pack; "
+        "it fires demo-no-sleep at example.py:2" in out
+    )
+
+
+def test_rules_validate_a_good_custom_pack_runs_its_examples_and_passes(tmp_path, capsys):
+    write(tmp_path, "demo/demo-no-sleep.yaml", GOOD)
+    assert main(["rules", "validate", str(tmp_path)]) == 0
+    assert "1 record(s) valid; their examples fire as marked." in capsys.readouterr().err
+
+
+def test_rules_validate_a_missing_directory_is_a_usage_error(tmp_path, capsys):
+    assert main(["rules", "validate", str(tmp_path / "nonexist")]) == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+def test_rules_validate_an_empty_directory_fails(tmp_path, capsys):
+    assert main(["rules", "validate", str(tmp_path)]) == 1
+    assert "no rule records (*.yaml) in this directory" in capsys.readouterr().out

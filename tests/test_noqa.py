@@ -124,7 +124,7 @@ def test_report_unused_noqa(tmp_path, monkeypatch, capsys):
     code = "import jwt\n\nTIMEOUT = 3  # noqa: deps-annotated\n"
     outcome, found = _unused(tmp_path, monkeypatch, capsys, code, "--report-unused-noqa")
     assert found == [(3, "unused-noqa", "info")]
-    assert outcome.code == 1
+    assert outcome.code == 0  # info: shown, not failing (unless --fail-on info)
     (finding,) = json.loads(outcome.out)
     assert "deps-annotated" in finding["message"]
     assert finding["path"] == "app.py"
@@ -169,3 +169,86 @@ def test_noqa_inside_a_string_literal_does_not_silence(tmp_path, pack):
 def test_parse_returns_ids_per_line():
     text = "a = 1  # noqa: deps-annotated, E501\nb = 2\nc = 3  # noqa\nd = 4  # NOQA:X-Y\n"
     assert noqa.parse(text) == {1: frozenset({"deps-annotated", "e501"}), 4: frozenset({"x-y"})}
+
+
+def test_an_unknown_id_is_reported_as_unknown_with_a_suggestion(tmp_path, monkeypatch, capsys):
+    code = "import jwt  # noqa: made-up-rule\nX = 1  # noqa: deps-anotated\n"
+    outcome, found = _unused(tmp_path, monkeypatch, capsys, code, "--report-unused-noqa")
+    assert found == [(1, "unused-noqa", "info"), (2, "unused-noqa", "info")]
+    first, second = json.loads(outcome.out)
+    assert "unknown rule id `made-up-rule`" in first["message"] and "unused" not in first["message"]
+    assert "(did you mean 'deps-annotated'" in second["message"]
+
+
+def test_a_suppression_of_a_rule_not_selected_is_not_judged(tmp_path, monkeypatch, capsys):
+    code = "X = 1  # noqa: deps-annotated\n"
+    _, found = _unused(tmp_path, monkeypatch, capsys, code, "--report-unused-noqa", "--select", "auth")
+    assert found == []
+
+
+def test_file_wide_suppression(tmp_path, pack):
+    code = _module().replace(
+        "from fastapi import Depends\n", "# bp-rules: noqa: deps-annotated\nfrom fastapi import Depends\n"
+    )
+    assert _check(tmp_path, pack, code) == {(3, "auth-pyjwt-not-jose")}
+    several = "# bp-rules: noqa: deps-annotated, auth-pyjwt-not-jose\n" + _module()
+    assert _check(tmp_path, pack, several) == set()
+
+
+def test_unused_file_wide_suppression_is_reported_at_its_line(tmp_path, monkeypatch, capsys):
+    code = "X = 1\n# bp-rules: noqa: deps-annotated\n"
+    outcome, found = _unused(tmp_path, monkeypatch, capsys, code, "--report-unused-noqa")
+    assert found == [(2, "unused-noqa", "info")]
+    assert "in this file" in json.loads(outcome.out)[0]["message"]
+
+
+def test_parse_file_wide_and_several_noqa_comments_on_a_line():
+    text = "# bp-rules: noqa: a-b, c-d\nx = 1  # noqa: E501  # noqa: e-f\n"
+    assert noqa.parse(text) == {-1: frozenset({"a-b", "c-d"}), 2: frozenset({"e501", "e-f"})}
+
+
+ADOPT = """\
+from fastapi import Depends
+from jose import jwt  # type: ignore
+
+
+async def read(db: int = Depends(get_db)):  # noqa: E501
+    return jwt.decode(db)
+
+
+async def two(
+    a: int = Depends(f),  # noqa: auth-pyjwt-not-jose
+):
+    return '''
+text'''
+"""
+
+
+def test_add_noqa_suppresses_every_current_finding_idempotently(tmp_path, monkeypatch, capsys):
+    write_tree(tmp_path, {"pyproject.toml": PYPROJECT, "app.py": ADOPT})
+    monkeypatch.chdir(tmp_path)
+    before = rules_of(verify(capsys, "--no-cache", "--format", "json").out)
+    assert before == {(2, "auth-pyjwt-not-jose"), (5, "deps-annotated"), (10, "deps-annotated")}
+    outcome = verify(capsys, "--no-cache", "--add-noqa")
+    assert outcome.code == 0 and "Added 3 suppression(s) to 1 file(s)." in outcome.err
+    text = (tmp_path / "app.py").read_text(encoding="utf-8")
+    assert "from jose import jwt  # type: ignore  # noqa: auth-pyjwt-not-jose\n" in text
+    assert "Depends(get_db)):  # noqa: E501  # noqa: deps-annotated\n" in text
+    assert "a: int = Depends(f),  # noqa: auth-pyjwt-not-jose, deps-annotated\n" in text  # merged
+    assert verify(capsys, "--no-cache", "--format", "json").out.strip() == "[]"
+    verify(capsys, "--no-cache", "--add-noqa")
+    assert (tmp_path / "app.py").read_text(encoding="utf-8") == text  # a second run adds nothing
+
+
+def test_add_noqa_skips_a_line_inside_a_multiline_string_and_keeps_the_encoding(tmp_path, monkeypatch, capsys):
+    code = "# -*- coding: latin-1 -*-\nX = 'caf\xe9'\nY = f'''{\n__import__('jose')}'''\nimport jose\n"
+    write_tree(tmp_path, {"pyproject.toml": PYPROJECT})
+    (tmp_path / "a.py").write_bytes(code.encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    verify(capsys, "--no-cache", "--add-noqa")
+    data = (tmp_path / "a.py").read_bytes()
+    assert b"'caf\xe9'" in data and data.endswith(b"import jose  # noqa: auth-pyjwt-not-jose\n")
+
+
+def rules_of(json_text: str) -> set[tuple[int, str]]:
+    return {(f["line"], f["rule"]) for f in json.loads(json_text)}

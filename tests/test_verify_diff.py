@@ -201,10 +201,12 @@ def test_repository_without_commits(tmp_path, monkeypatch, capsys):
     write_tree(root, {"pkg/b.py": "X = 1\nfrom jose import jwt\n", "ignored.py": "import jose\n"})
     git(root, "add", "a.py")
     monkeypatch.chdir(root)
-    for args in ((), ("--staged",)):
-        outcome, found = _diff(capsys, *args)
-        assert outcome.code == 1
-        assert found == {("a.py", 1, JOSE), ("pkg/b.py", 2, JOSE)}
+    outcome, found = _diff(capsys)
+    assert outcome.code == 1
+    assert found == {("a.py", 1, JOSE), ("pkg/b.py", 2, JOSE)}
+    outcome, found = _diff(capsys, "--staged")  # only what is staged: pkg/b.py is not
+    assert outcome.code == 1
+    assert found == {("a.py", 1, JOSE)}
 
 
 def test_paths_are_relative_to_a_subdirectory(repo, capsys, monkeypatch):
@@ -294,3 +296,53 @@ def test_changed_route_calling_an_unchanged_blocking_helper(repo, capsys):
     assert "load_rates" in outcome.out and "requests.get" in outcome.out
     git(repo, "add", "-A")
     assert _diff(capsys, "--staged")[1] == {("app/router.py", 10, BLOCKING_RULE)}
+
+
+def test_staged_reads_the_staged_content_not_the_working_tree(repo, capsys):
+    (repo / "app/base.py").write_text(BASE + "from jose import jwt\n", encoding="utf-8")  # line 8, staged
+    git(repo, "add", "app/base.py")
+    # then, unstaged: the import is replaced and two lines go on top, which shifts every line of the file
+    (repo / "app/base.py").write_text("A = 1\nB = 2\n" + BASE + "import jwt\n", encoding="utf-8")
+    outcome, found = _diff(capsys, "--staged")
+    assert found == {("app/base.py", 8, JOSE)}  # the staged line, at its staged number
+    assert outcome.code == 1
+
+
+def test_staged_new_file_that_was_deleted_from_the_working_tree(repo, capsys):
+    write_tree(repo, {"app/new.py": "import jose\n"})
+    git(repo, "add", "app/new.py")
+    (repo / "app/new.py").unlink()
+    assert _diff(capsys, "--staged")[1] == {("app/new.py", 1, JOSE)}
+
+
+@pytest.mark.skipif(not HAS_BLOCKING_CHECK, reason=f"{BLOCKING_RULE} has no python check registered")
+def test_staged_cross_file_context_is_the_staged_tree(repo, capsys):
+    write_tree(repo, {"app/__init__.py": "", "app/router.py": ROUTE_BEFORE, "app/helpers.py": HELPERS})
+    _commit(repo, "route and helper")
+    (repo / "app/router.py").write_text(ROUTE_BEFORE.replace("return {}", "return load_rates()"), encoding="utf-8")
+    git(repo, "add", "-A")
+    # the working tree's helper no longer blocks, but the staged one (what the commit records) still does
+    (repo / "app/helpers.py").write_text("def load_rates():\n    return {}\n", encoding="utf-8")
+    assert _diff(capsys, "--staged")[1] == {("app/router.py", 10, BLOCKING_RULE)}
+    assert _diff(capsys)[1] == set()
+
+
+def test_paths_after_diff_limit_the_report(repo, capsys):
+    write_tree(repo, {"app/one.py": "import jose\n", "lib/two.py": "import jose\n"})
+    git(repo, "add", "-A")  # `diff HEAD` (a revision) compares tracked files only
+    assert _diff(capsys)[1] == {("app/one.py", 1, JOSE), ("lib/two.py", 1, JOSE)}
+    assert _diff(capsys, "app/")[1] == {("app/one.py", 1, JOSE)}
+    assert _diff(capsys, "lib/two.py")[1] == {("lib/two.py", 1, JOSE)}
+    assert _diff(capsys, "HEAD", "lib")[1] == {("lib/two.py", 1, JOSE)}
+
+
+def test_a_path_after_diff_that_does_not_exist_is_refused(repo, capsys):
+    outcome = verify(capsys, "diff", "--no-cache", "HEAD", "no/such/dir")
+    assert outcome.code == 2
+    assert "no/such/dir: no such file or directory" in outcome.err
+
+
+def test_diff_usage_errors_name_verify_diff(repo, capsys):
+    outcome = verify(capsys, "diff", "--bogus")
+    assert outcome.code == 2
+    assert "Usage: bp-rules verify diff [OPTIONS] [REVS] [PATHS]..." in outcome.err

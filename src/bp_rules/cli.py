@@ -1,22 +1,26 @@
 """The `bp-rules` command line: thin wrappers over the pack, the validator and the exporters.
 
-Exit codes follow ruff: 0 all good, 1 problems found, 2 usage or internal error.
+Exit codes follow ruff: 0 all good, 1 problems found, 2 usage or internal error. A command imports what it
+needs when it runs: `bp-rules --version` loads neither pydantic nor libcst.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bp_rules import __version__
-from bp_rules.schema import schema_text
-from bp_rules.schema.loader import Pack, PackError, load_dir, load_pack
-from bp_rules.schema.models import Severity
-from bp_rules.show import rule_text
+
+if TYPE_CHECKING:
+    from bp_rules.schema.loader import Pack
+
+SEVERITIES = ("error", "warning", "info")
 
 RULES_DIR_OPTION = click.option(
     "--rules",
@@ -28,6 +32,8 @@ RULES_DIR_OPTION = click.option(
 
 
 def _load(rule_dirs: tuple[Path, ...]) -> Pack:
+    from bp_rules.schema.loader import PackError, load_pack
+
     try:
         return load_pack(rule_dirs)
     except PackError as exc:
@@ -36,7 +42,27 @@ def _load(rule_dirs: tuple[Path, ...]) -> Pack:
         raise SystemExit(2) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class _LazyGroup(click.Group):
+    """Commands whose modules are heavy (the validator, the exporters) are imported only when used."""
+
+    lazy = {
+        "verify": "bp_rules.validator.command:verify",
+        "export": "bp_rules.agents.command:export",
+        "mcp": "bp_rules.mcp_server:mcp_command",
+        "hook": "bp_rules.hooks:hook",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, "--version", prog_name="bp-rules")
 def cli() -> None:
     """FastAPI best practices as rule records: export them for coding agents, verify code against them.
@@ -64,7 +90,7 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--category", help="Only this category (e.g. async, pydantic).")
-@click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity.")
+@click.option("--severity", type=click.Choice(SEVERITIES), help="Only this severity.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @RULES_DIR_OPTION
 def rules_list(category: str | None, severity: str | None, fmt: str, rule_dirs: tuple[Path, ...]) -> None:
@@ -75,7 +101,14 @@ def rules_list(category: str | None, severity: str | None, fmt: str, rule_dirs: 
       bp-rules rules list
       bp-rules rules list --severity error --format json
     """
+    from bp_rules.selection import SelectionError, check_category
+
     pack = _load(rule_dirs)
+    if category is not None:
+        try:
+            check_category(pack, category)
+        except SelectionError as exc:
+            raise click.UsageError(str(exc)) from None
     selected = [
         r
         for r in pack.sorted_rules()
@@ -122,11 +155,14 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
     Example:
       bp-rules rules show deps-annotated
     """
+    from bp_rules.selection import suggest
+    from bp_rules.show import rule_text
+
     pack = _load(rule_dirs)
     rule = pack.rules.get(rule_id)
     if rule is None:
-        close = [r for r in sorted(pack.rules) if rule_id in r]
-        hint = f" Did you mean: {', '.join(close[:5])}?" if close else " See `bp-rules rules list`."
+        close = suggest(rule_id, pack.rules)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See `bp-rules rules list`."
         raise click.UsageError(f"no rule {rule_id!r}.{hint}")
     click.echo(rule_text(rule, color=sys.stdout.isatty()))
 
@@ -136,27 +172,46 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
 def rules_validate(dirs: tuple[Path, ...]) -> None:
     """Lint rule packs: every problem with file:line, field and reason (exit 1 if any).
 
-    With no DIR, validates the built-in pack.
+    Checks each record's shape, then runs its examples through the validator: every Don't example must fire
+    its rule at its marked `lines`, every Do example must be clean under every rule of its pack. With no DIR,
+    checks the shape of the built-in pack's records (bp-rules' own tests run their examples).
 
     \b
     Examples:
       bp-rules rules validate my-rules/
+      bp-rules rules validate                 the built-in pack
     """
-    from bp_rules.schema.loader import builtin_rules_dir
+    from bp_rules.schema.loader import PackError, builtin_rules_dir, load_dir, load_pack, record_files
 
     targets = list(dirs) or [builtin_rules_dir()]
+    for directory in targets:
+        if not directory.is_dir():
+            raise click.UsageError(f"{directory}: no such directory")
     total = 0
-    problems = 0
+    problems = []
     for directory in targets:
         found, _, _, errors = load_dir(directory)
         total += len(found)
-        problems += len(errors)
-        for error in errors:
-            click.echo(str(error))
+        problems += errors
+        if not record_files(directory):
+            problems.append(f"{directory}: no rule records (*.yaml) in this directory")
+        elif dirs and not errors and found:
+            from bp_rules.validator.examples import example_problems
+
+            try:
+                # its own pack: a new built-in rule must not break the validation of a pack written before it
+                pack = load_pack([directory], builtin=False)
+            except PackError as exc:
+                problems += exc.errors
+                continue
+            problems += example_problems(pack, [pack.rules[rule_id] for rule_id in sorted(found)])
+    for problem in problems:
+        click.echo(str(problem))
     if problems:
-        click.echo(f"{problems} problem(s) found.", err=True)
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
         raise SystemExit(1)
-    click.echo(f"{total} record(s) valid.", err=True)
+    examples = "; their examples fire as marked" if dirs else ""
+    click.echo(f"{total} record(s) valid{examples}.", err=True)
 
 
 @cli.command("schema")
@@ -168,17 +223,12 @@ def schema_cmd(matrix: bool) -> None:
     Example:
       bp-rules schema > rule.schema.json
     """
+    from bp_rules.schema import schema_text
+
     click.echo(schema_text("matrix" if matrix else "rule"), nl=False)
 
 
-def _register_optional_commands() -> None:
-    from bp_rules.commands import register
-
-    register(cli)
-
-
 def main(argv: list[str] | None = None) -> int:
-    _register_optional_commands()
     try:
         cli.main(args=argv, prog_name="bp-rules", standalone_mode=False)
     except click.exceptions.Abort:

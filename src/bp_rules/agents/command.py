@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bp_rules.agents import TARGETS, resolve
-from bp_rules.agents.content import DETAILS, Options, select, unknown_names
+from bp_rules.agents.content import DETAILS, Options, select
 from bp_rules.agents.layout import Layout
 from bp_rules.agents.loads import total
 from bp_rules.agents.settings import SettingsError, load_export_settings
@@ -173,8 +173,11 @@ def export(
       bp-rules export --target agents --detail full  every rule in full in AGENTS.md
     """
     from bp_rules.cli import _load
+    from bp_rules.selection import SelectionError, check_config, check_names, check_not_empty
     from bp_rules.validator.config import ConfigError, load_config
 
+    if check and dry_run:
+        raise click.UsageError("--check and --dry-run exclude each other: --check already writes nothing")
     if out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out} is not a directory")
     try:
@@ -189,9 +192,12 @@ def export(
         raise click.UsageError("name a --target, or list targets in [tool.bp-rules.export] targets")
     pack = _load(rule_dirs or tuple(out / d for d in config.rules))
     selected, ignored = _split(select_) or config.select, _split(ignore) or config.ignore
-    unknown = unknown_names(pack, selected + ignored + tuple(config.severity))
-    if unknown:
-        raise click.UsageError(f"unknown rule id or category: {', '.join(unknown)}. See `bp-rules rules list`.")
+    try:
+        check_config(pack, config)
+        check_names(pack, _split(select_), "--select")
+        check_names(pack, _split(ignore), "--ignore")
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
     detail = detail or settings.detail or "compact"
     budget = budget or settings.budget or "warn"
     options = Options(
@@ -201,6 +207,10 @@ def export(
         "full" if detail == "full" else "compact",
         tuple(sorted(config.severity.items())),
     )
+    try:
+        check_not_empty(select(pack, options).rules, "this selection (--select, --ignore, --min-severity)")
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
     layout = Layout.of(config)
     targets = resolve(target_names)
     added = sorted({t.name for t in targets} - set(target_names) - ({"all"} & set(target_names) and set(TARGETS)))

@@ -46,11 +46,6 @@ def _named(rule: Rule, names: Iterable[str]) -> bool:
     return any(n in (rule.id, rule.category) for n in names)
 
 
-def unknown_names(pack: Pack, names: Iterable[str]) -> list[str]:
-    known = set(pack.rules) | {r.category for r in pack.rules.values()} | {"all"}
-    return sorted(n for n in names if n not in known)
-
-
 def severity_key(rule: Rule) -> tuple[int, str]:
     """Most severe first, then by id."""
     return (-rule.severity.rank, rule.id)

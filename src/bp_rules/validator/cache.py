@@ -18,6 +18,8 @@ from bp_rules.validator.registry import Finding
 from bp_rules.validator.summary import Call, ClassInfo, FileSummary, Function, Import, Param, Route
 
 CACHE_DIR = ".bp-rules-cache"
+# bump when the same file content would now be analyzed differently (decoding, suppression parsing)
+CACHE_FORMAT = 2
 
 
 def _tuple_span(value):
@@ -83,7 +85,7 @@ class ResultCache:
     run, and the summaries, read only when some file changed and phase 2 has to run again."""
 
     def __init__(self, root: Path, key: str):
-        self.dir = root / CACHE_DIR / __version__
+        self.dir = root / CACHE_DIR / f"{__version__}-{CACHE_FORMAT}"
         self.index_file = self.dir / f"{key}.index.json"
         self.summary_file = self.dir / f"{key}.summaries.json"
         self.files: dict[str, dict] = {}

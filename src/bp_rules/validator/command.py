@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from dataclasses import replace
+from os.path import relpath
 from pathlib import Path
 
 import click
 
-from bp_rules.reporters import FORMATS
+from bp_rules.reporters import FORMATS, statistics
 from bp_rules.schema.loader import PackError, load_pack
 from bp_rules.schema.models import Severity
-from bp_rules.validator.config import ConfigError, find_project_root, load_config
-from bp_rules.validator.diff import GitError, changed_lines
-from bp_rules.validator.engine import RunResult, run
-from bp_rules.validator.files import PathError, collect
-
-
-class _PathsByDefault(click.Group):
-    """`verify src/` checks paths; `verify diff ...` is the subcommand. Anything else means paths."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        wants_paths = not args or args[0] not in self.commands or args[0] == "paths"
-        if wants_paths and not any(a in ("-h", "--help") for a in args[:1]):
-            args = ["paths", *args]
-        return super().parse_args(ctx, args)
+from bp_rules.selection import SelectionError, check_config, check_names, check_not_empty
+from bp_rules.validator.config import DEFAULT_FAIL_ON, ConfigError, find_project_root, load_config
+from bp_rules.validator.diff import Change, GitError, changed_lines, staged_tree
+from bp_rules.validator.engine import RunResult, run, selected_rules
+from bp_rules.validator.files import PathError, collect, is_project_file
 
 
 def _common(func):
@@ -32,19 +26,28 @@ def _common(func):
         click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
                      help="Output format."),
         click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default=None,
-                     help="Exit 1 only for findings at or above this severity (default: any finding)."),
-        click.option("--select", multiple=True, help="Only these rule ids or categories (repeatable)."),
-        click.option("--ignore", multiple=True, help="Skip these rule ids or categories (repeatable)."),
+                     help=f"Exit 1 for findings at or above this severity (default: {DEFAULT_FAIL_ON}; info "
+                          "findings are shown but do not fail a run unless this is `info`)."),
+        click.option("--select", multiple=True,
+                     help="Only these rule ids or categories (comma-separated or repeated; `all` = every enabled "
+                          "rule). An unknown name is an error."),
+        click.option("--ignore", multiple=True,
+                     help="Skip these rule ids or categories (comma-separated or repeated)."),
         click.option("--rules", "rule_dirs", multiple=True, type=path_dir,
                      help="A directory of your own rule records (repeatable)."),
         click.option("--source-root", "source_roots", multiple=True,
                      help="Where domain packages live (default: src, app)."),
+        click.option("--statistics", "show_statistics", is_flag=True,
+                     help="Print how many findings each rule has, most frequent first, instead of the findings."),
+        click.option("--add-noqa", is_flag=True,
+                     help="Write `# noqa: <id>` on the line of every current finding (merging with existing "
+                          "comments), so that only new code is held to the rules."),
         click.option("--show-fixes", is_flag=True, help="Print each finding's fix under it (text format)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write .bp-rules-cache/."),
         click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
                      help="Worker processes (default: CPUs)."),
         click.option("--report-unused-noqa", is_flag=True,
-                     help="Also report `# noqa: <id>` comments that silence nothing."),
+                     help="Also report `# noqa: <id>` comments that silence nothing or name no rule."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Write the report to a file instead of standard output."),
         click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left."),
@@ -57,71 +60,126 @@ def _common(func):
     return func
 
 
-@click.group(cls=_PathsByDefault, invoke_without_command=False)
-def verify() -> None:
+class _VerifyCommand(click.Command):
+    """`bp-rules verify [PATHS]` takes its options directly; `bp-rules verify diff ...` hands over to the diff
+    command, under the name `bp-rules verify diff` (its usage line and errors say so)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if args and args[0] == "diff":
+            # a bare command as the parent: its usage pieces would otherwise read `verify [PATHS]... diff`
+            outer = click.Context(click.Command(self.name), info_name=info_name, parent=parent)
+            return verify_diff.make_context("diff", list(args[1:]), parent=outer, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.command("verify", cls=_VerifyCommand)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_common
+def verify(paths: tuple[Path, ...], **options) -> None:
     """Check code against the rules (exit 0 clean, 1 findings, 2 error).
+
+    Reports the files and directories given (default: the current directory); the rest of the project is
+    still read, so cross-file checks see the whole of it. `bp-rules verify diff --help` shows how to check
+    only the lines a change adds.
 
     \b
     Examples:
-      bp-rules verify src/
-      bp-rules verify --format json src/ tests/
+      bp-rules verify                       the project around the current directory
+      bp-rules verify src/ tests/
+      bp-rules verify app/api/routes/items.py
+      bp-rules verify --select async,deps --statistics
+      bp-rules verify --format sarif -o bp-rules.sarif
+      bp-rules verify --fix                 apply the safe fixes, then report what is left
+      bp-rules verify --add-noqa            adopt on an existing codebase: suppress what is there today
       bp-rules verify diff                  working tree + untracked files vs HEAD
       bp-rules verify diff --staged         what `git commit` would record (pre-commit)
       bp-rules verify diff --base main      everything since the merge-base with main (CI)
-      bp-rules verify diff HEAD~3..HEAD     an explicit range
     """
-
-
-@verify.command("paths", hidden=True)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@_common
-def verify_paths(paths: tuple[Path, ...], **options) -> None:
-    """Check files and directories (default: the current directory)."""
     targets = list(paths) or [Path(".")]
-    _execute(targets, change=None, **options)
+    for given in targets:
+        if not given.exists():
+            raise click.ClickException(f"{given}: no such file or directory")
+    root = find_project_root(targets[0])
+    _execute(root, root, targets, change=None, **options)
 
 
-@verify.command("diff")
-@click.argument("revs", required=False)
-@click.option("--staged", is_flag=True, help="Check what is staged in the index.")
+@click.command("diff")
+@click.argument("args", nargs=-1, metavar="[REVS] [PATHS]...")
+@click.option("--staged", is_flag=True, help="Check the staged content (the index), as `git commit` records it.")
 @click.option("--base", metavar="REF", help="Check everything since the merge-base with REF.")
 @_common
-def verify_diff(revs: str | None, staged: bool, base: str | None, **options) -> None:
+def verify_diff(args: tuple[str, ...], staged: bool, base: str | None, **options) -> None:
     """Report only findings on lines a change adds or modifies.
 
-    Cross-file checks still read the whole project, so a changed route that now calls a blocking helper is
-    reported even though the helper did not change.
+    REVS is a revision (`HEAD~1`, compared with the working tree) or a range (`A..B`, `A...B`). PATHS limit
+    the report to those files or directories. Cross-file checks still read the whole project, so a changed
+    route that now calls a blocking helper is reported even though the helper did not change. With
+    --staged, every file is read as it is staged, not as it is in the working tree.
 
     \b
     Examples:
       bp-rules verify diff
       bp-rules verify diff --staged
       bp-rules verify diff --base origin/main --format github
+      bp-rules verify diff HEAD~3..HEAD backend/
     """
+    revs, paths = _revs_and_paths(args)
     if sum(bool(x) for x in (revs, staged, base)) > 1:
         raise click.UsageError("use one of REVS, --staged or --base")
     try:
         change = changed_lines(Path.cwd(), staged=staged, base=base, revs=revs)
     except GitError as exc:
         raise click.ClickException(f"git: {exc}") from None
-    _execute([change.root], change=change, **options)
+    targets = paths or [change.root]
+    if not staged:
+        _execute(change.root, change.root, targets, change=change, **options)
+        return
+    with tempfile.TemporaryDirectory(prefix="bp-rules-staged-") as tmp:
+        tree = Path(tmp).resolve()
+        try:
+            staged_tree(change.root, tree, _readable)
+        except GitError as exc:
+            raise click.ClickException(f"git: {exc}") from None
+        _execute(change.root, tree, targets, change=change, **options)
 
 
-def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source_roots, show_fixes, no_cache,
-             jobs, report_unused_noqa, output, fix, unsafe_fixes, show_diff) -> None:  # fmt: skip
+def _revs_and_paths(args: tuple[str, ...]) -> tuple[str | None, list[Path]]:
+    """Like `git diff [REVS] [PATHS]`: an argument naming an existing file or directory is a path; the first
+    one that does not may be a revision or range; anything else is an error, never a silent pathspec."""
+    revs: str | None = None
+    paths: list[Path] = []
+    for position, arg in enumerate(args):
+        if Path(arg).exists():
+            paths.append(Path(arg))
+        elif position == 0:
+            revs = arg
+        else:
+            raise click.UsageError(f"{arg}: no such file or directory (REVS, if any, comes first)")
+    return revs, paths
+
+
+def _readable(rel: str) -> bool:
+    """What a run reads from the staged tree: Python sources and the files that describe the project."""
+    return rel.endswith((".py", ".pyi")) or is_project_file(rel) or rel == ".gitignore"
+
+
+def _execute(root: Path, tree: Path, targets: list[Path], *, change, fmt, fail_on, select, ignore, rule_dirs,
+             source_roots, show_statistics, add_noqa, show_fixes, no_cache, jobs, report_unused_noqa,
+             output, fix, unsafe_fixes, show_diff) -> None:  # fmt: skip
+    """Check the project read from `tree` (the project `root` itself, or a staged copy of it) and report the
+    findings under `targets` (paths as given by the user, i.e. under `root`)."""
     if unsafe_fixes and not (fix or show_diff):
         raise click.UsageError("--unsafe-fixes goes with --fix or --diff")
-    root = change.root if change is not None else find_project_root(targets[0])
+    if (fix or show_diff) and tree != root:
+        raise click.UsageError("--fix and --diff change the working tree; with --staged, fix and stage again")
+    if show_statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics prints text or json")
+    if add_noqa and (change is not None or show_statistics or fix or show_diff):
+        raise click.UsageError("--add-noqa works on paths (`bp-rules verify --add-noqa [PATHS]`), alone")
     try:
-        config = load_config(root)
+        config = load_config(tree)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    config = config.with_overrides(
-        select=_split(select),
-        ignore=config.ignore + _split(ignore),  # --ignore adds to the configured list, --select replaces it
-        source_roots=_split(source_roots),
-        fail_on=fail_on,
-    )
     for warning in config.warnings:
         click.echo(f"bp-rules: warning: {warning}", err=True)
     try:
@@ -130,39 +188,70 @@ def _execute(targets, *, change, fmt, fail_on, select, ignore, rule_dirs, source
         for error in exc.errors:
             click.echo(str(error), err=True)
         raise SystemExit(2) from None
+    selected, ignored = _split(select), _split(ignore)
     try:
-        files = collect(targets, config)
+        check_config(pack, config)
+        check_names(pack, selected, "--select")
+        check_names(pack, ignored, "--ignore")
+        config = config.with_overrides(
+            select=selected,
+            ignore=config.ignore + ignored,  # --ignore adds to the configured list, --select replaces it
+            source_roots=_split(source_roots),
+            fail_on=fail_on,
+        )
+        check_not_empty(selected_rules(pack, config), "this selection (--select, --ignore, [tool.bp-rules])")
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    scope = _scope(root, targets)
+    try:
+        # the whole project is read for cross-file context, and a file named explicitly even when excluded;
+        # the report is limited to `scope` below
+        files = collect([tree, *(tree / p for p in scope if p and (tree / p).is_file())], config)
     except PathError as exc:
         raise click.ClickException(str(exc)) from None
+    in_scope = [rel for rel, _ in files.python if _within(rel, scope)]
+    if not in_scope and not any(_within(rel, scope) for rel in files.project):
+        shown = ", ".join(str(t) for t in targets)
+        raise click.ClickException(f"{shown}: no Python or project files to check (excluded, ignored or none)")
     progress = _progress_bar() if sys.stderr.isatty() and fmt == "text" else None
     if fix or show_diff:
-        result, change = _fix(pack, config, files, root, change, unsafe_fixes, show_diff, jobs, not no_cache)
+        limited = _limit_to_scope(change, scope, in_scope, root)
+        result, moved = _fix(pack, config, files, root, limited, unsafe_fixes, show_diff, jobs, not no_cache)
+        change = moved if change is not None else None
     else:
-        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress)
+        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress, cache_root=root)
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
     findings = result.findings
     if report_unused_noqa:
         findings = sorted([*findings, *result.unused_noqa])
+    findings = [f for f in findings if _within(f.path, scope)]
     if change is not None:
         findings = [f for f in findings if _in_change(f, change, files)]
+    if add_noqa:
+        _add_noqa(root, findings)
+        return
+    threshold = Severity(config.fail_on or DEFAULT_FAIL_ON)
     fixes = {}
-    if fmt in ("json", "sarif"):
+    if fmt in ("json", "sarif") and not show_statistics:
         from bp_rules.fixes.describe import finding_fixes
 
-        fixes = finding_fixes(root, findings, pack)
-    shown = {f: _relative_to_cwd(f, root) for f in findings}
-    fixes = {shown[f]: fix for f, fix in fixes.items()}
-    findings = list(shown.values())
-    color = fmt == "text" and output is None and sys.stdout.isatty()
-    text = FORMATS[fmt].render(findings, pack=pack, color=color, show_fixes=show_fixes, files=result.files,
-                               fixes=fixes)  # fmt: skip
+        fixes = finding_fixes(tree, findings, pack)
+    relative = {f: replace(f, path=_relative_to_cwd(root / f.path)) for f in findings}
+    shown = list(relative.values())
+    if show_statistics:
+        text = statistics.render(shown, pack=pack, fmt=fmt)
+    else:
+        color = fmt == "text" and output is None and sys.stdout.isatty()
+        text = FORMATS[fmt].render(
+            shown, pack=pack, color=color, show_fixes=show_fixes, files=len(in_scope), fail_on=threshold.value,
+            fixes={relative[f]: fix for f, fix in fixes.items()},
+        )  # fmt: skip
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    threshold = Severity(config.fail_on).rank if config.fail_on else 0
-    if any(Severity(f.severity).rank >= threshold for f in findings):
+    if any(Severity(f.severity).rank >= threshold.rank for f in findings):
         raise SystemExit(1)
 
 
@@ -188,6 +277,43 @@ def _fix(pack, config, files, root, change, unsafe, show_diff, jobs, use_cache):
     return outcome.result, outcome.change
 
 
+def _limit_to_scope(change, scope: list[str], in_scope: list[str], root: Path):
+    """What --fix may touch: the files named (the rest of the project is only read), within the change if any."""
+    if change is not None:
+        return Change(change.root, {p: lines for p, lines in change.lines.items() if _within(p, scope)})
+    if "" in scope:
+        return None
+    return Change(root, dict.fromkeys(in_scope))
+
+
+def _scope(root: Path, targets: list[Path]) -> list[str]:
+    """The targets as POSIX paths relative to the project root; "" is the whole project."""
+    scope = []
+    for target in targets:
+        try:
+            rel = target.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise click.ClickException(f"{target}: outside the project root {root}") from None
+        scope.append("" if rel == "." else rel)
+    return scope
+
+
+def _within(rel: str, scope: list[str]) -> bool:
+    return any(not s or rel == s or rel.startswith(s + "/") for s in scope)
+
+
+def _add_noqa(root: Path, findings) -> None:
+    from bp_rules.validator.add_noqa import add_noqa
+
+    added, files, left = add_noqa(root, findings)
+    for finding in left:
+        click.echo(f"{_relative_to_cwd(root / finding.path)}:{finding.line}: {finding.rule}: {left[finding]}", err=True)
+    click.echo(f"Added {added} suppression(s) to {files} file(s).", err=True)
+    if left:
+        click.echo(f"{len(left)} finding(s) could not be suppressed by a comment; see above.", err=True)
+        raise SystemExit(1)
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     """`--select a,b --select c` -> (a, b, c)."""
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
@@ -199,16 +325,11 @@ def _in_change(finding, change, files) -> bool:
     return change.touches(finding.path, finding.line)
 
 
-def _relative_to_cwd(finding, root: Path):
-    from dataclasses import replace
-    from os.path import relpath
-
-    absolute = root / finding.path
+def _relative_to_cwd(absolute: Path) -> str:
     try:
-        shown = Path(relpath(absolute, Path.cwd())).as_posix()
+        return Path(relpath(absolute, Path.cwd())).as_posix()
     except ValueError:
-        shown = absolute.as_posix()
-    return replace(finding, path=shown)
+        return absolute.as_posix()
 
 
 def _progress_bar():
@@ -222,4 +343,4 @@ def _progress_bar():
     return update
 
 
-__all__ = ["RunResult", "verify"]
+__all__ = ["RunResult", "verify", "verify_diff"]

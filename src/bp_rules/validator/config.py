@@ -41,6 +41,10 @@ KNOWN_KEYS = {
 }
 
 
+# info findings are advice: shown, but they fail a run only with `fail-on = "info"` (or `--fail-on info`)
+DEFAULT_FAIL_ON = "warning"
+
+
 class ConfigError(ValueError):
     pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,15 @@ class Change:
         return added is None or line in added
 
 
-def _git(root: Path, *args: str) -> str:
+def _git(root: Path, *args: str, stdin: str | None = None) -> str:
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args], cwd=root, capture_output=True, text=True, check=False
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc
@@ -94,8 +100,8 @@ def changed_lines(start: Path, *, staged: bool = False, base: str | None = None,
     change = Change(root=root)
     common = ["diff", "--unified=0", "--no-color", "--no-ext-diff", "-M", "--diff-filter=AMRC"]
     if not _has_commits(root):
-        # nothing to compare against: every tracked or new file is added whole
-        listed = _git(root, "ls-files", "--cached", "--others", "--exclude-standard")
+        # nothing to compare against: every staged (and, unless --staged, every new) file is added whole
+        listed = _git(root, "ls-files", "--cached", *(() if staged else ("--others", "--exclude-standard")))
         change.lines = {p: None for p in listed.splitlines() if p}
         return change
     if revs:
@@ -114,3 +120,20 @@ def changed_lines(start: Path, *, staged: bool = False, base: str | None = None,
         if path:
             change.lines[path] = None
     return change
+
+
+def staged_tree(root: Path, dest: Path, wanted: Callable[[str], bool]) -> list[str]:
+    """Write the index's version of the wanted files under `dest`: exactly what `git commit` would record.
+
+    Only regular files at stage 0 (merged): symlinks and submodules are not source to read, and a file in
+    the middle of a merge conflict has no single staged content.
+    """
+    paths = []
+    for entry in _git(root, "ls-files", "-z", "--stage").split("\0"):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[0] in ("100644", "100755") and fields[2] == "0" and wanted(path):
+            paths.append(path)
+    if paths:
+        _git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest.as_posix()}/", stdin="\0".join(paths))
+    return paths

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import multiprocessing
 import os
 import sys
+import tokenize
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -19,6 +21,7 @@ import pathspec
 
 from bp_rules.schema.loader import Pack
 from bp_rules.schema.models import Rule, Severity
+from bp_rules.selection import VALIDATOR_IDS
 from bp_rules.validator import alembic_config, noqa
 from bp_rules.validator.cache import ResultCache
 from bp_rules.validator.config import Config
@@ -142,11 +145,9 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
     digest = hashlib.sha256(data).hexdigest()
     config = state.config
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        message = f"cannot read the file as UTF-8 (byte {exc.start}); it was not checked"
-        from bp_rules.validator.context import module_name
-
+        text, _ = decode_source(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        message = f"cannot read the file: {_decode_problem(exc)}; it was not checked"
         empty = FileSummary(path, module_name(path), syntax_error=True)
         return FileResult(path, digest, empty, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
     suppressions = noqa.parse(text)
@@ -183,6 +184,25 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
             span = pending.span or spans.get(id(pending.node), (1, 1, 1, 1))
         findings.append(_finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config))
     return FileResult(path, digest, summary, findings, suppressions)
+
+
+def decode_source(data: bytes) -> tuple[str, str]:
+    """The text of a Python file in the encoding it declares (PEP 263 cookie or BOM; UTF-8 by default)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "unknown encoding" in str(exc):
+            raise
+        encoding = "utf-8"  # undecodable first lines: the UTF-8 error below says where
+    text = data.decode(encoding)
+    return text.removeprefix("\ufeff"), encoding
+
+
+def _decode_problem(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        name = "UTF-8" if exc.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else exc.encoding
+        return f"not valid {name} (byte {exc.start})"
+    return str(exc)  # an unknown or malformed coding declaration
 
 
 def _syntax_error_location(text: str, path: str, exc) -> tuple[tuple[int, int, int, int], str]:
@@ -233,11 +253,14 @@ def run(
     sources: dict[str, bytes] | None = None,
     memory: Memory | None = None,
     report_in: frozenset[str] | None = None,
+    cache_root: Path | None = None,
 ) -> RunResult:
     """Check `files`. `sources` gives the content of some paths in place of the disk (a snippet checked as
     the file at that path, the rest of the project as context); those results are never cached. `memory`
     keeps decoded per-file results between runs of a long-lived process. `report_in`: only findings in
-    these paths are wanted, so cross-file checks of rules that apply to none of them are skipped."""
+    these paths are wanted, so cross-file checks of rules that apply to none of them are skipped. The cache
+    lives under `cache_root` (default: the project root): a run on a copy of the project (the staged tree of
+    `verify diff --staged`) keeps using the project's own cache."""
     sources = sources or {}
     rules = selected_rules(pack, config)
     # migration rules follow the project's own migration folders (alembic.ini, [tool.alembic], migrations-dirs)
@@ -247,7 +270,7 @@ def run(
         f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
         f"{migration_dirs}".encode()
     ).hexdigest()[:16]
-    result_cache = ResultCache(config.root, cache_key) if use_cache else None
+    result_cache = ResultCache(cache_root or config.root, cache_key) if use_cache else None
     if memory is not None:
         memory.bind(cache_key)
     results: dict[str, FileResult] = {}
@@ -322,7 +345,8 @@ def run(
     suppressions = {p: r.suppressions for p, r in results.items()}
     for path, text in files.project.items():
         suppressions.setdefault(path, noqa.parse(text))
-    kept, unused = noqa.apply(findings, suppressions)
+    known = {*pack.rules, *VALIDATOR_IDS}
+    kept, unused = noqa.apply(findings, suppressions, known=known, selected={*by_id, SYNTAX_ERROR})
     kept = _per_path_ignores(kept, config)
     if config.severity:
         kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
