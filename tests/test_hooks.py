@@ -182,6 +182,8 @@ def test_end_to_end_through_the_command(project: Path) -> None:
     assert done.returncode == 0
     reply = json.loads(done.stdout)
     assert reply["decision"] == "block" and f"app/main.py:18:12: {BLOCKING}" in reply["reason"]
+    again = hook(claude_write(project))  # nothing changed: every file from the cache, no parse at all
+    assert json.loads(again.stdout) == reply
     (project / "app/main.py").write_text(with_quote_route(fixed=True))
     done = hook(claude_write(project))
     assert (done.returncode, done.stdout) == (0, "")

@@ -14,6 +14,7 @@ from bp_rules.agents.layout import Layout
 from bp_rules.agents.loads import total
 from bp_rules.agents.settings import SettingsError, load_export_settings
 from bp_rules.agents.target import LOAD_WHY, Target
+from bp_rules.agents.wiring import WIRES, plan_wiring
 from bp_rules.agents.writer import Change, ExportError, Output, apply, plan, unified_diff
 from bp_rules.schema.models import Severity
 
@@ -140,6 +141,19 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     help="Over an agent's size budget: warn on stderr, or fail with exit 1. Default: [tool.bp-rules.export] "
     "budget, else warn.",
 )
+@click.option(
+    "--wire",
+    type=click.Choice([*WIRES, "all"]),
+    multiple=True,
+    help="Also write the agents' hook and/or MCP server entries into their JSON settings files "
+    "(claude, cursor, copilot, gemini, and agents for Codex); only bp-rules' own entries are touched.",
+)
+@click.option(
+    "--wire-command",
+    default="bp-rules",
+    show_default=True,
+    help="How the agents start bp-rules in the wired entries (e.g. .venv/bin/bp-rules, or uv run bp-rules).",
+)
 def export(
     target_names: tuple[str, ...],
     out: Path,
@@ -151,6 +165,8 @@ def export(
     dry_run: bool,
     check: bool,
     budget: str | None,
+    wire: tuple[str, ...],
+    wire_command: str,
 ) -> None:
     """Write the rules as instruction files for coding agents.
 
@@ -219,6 +235,11 @@ def export(
     try:
         outputs, owned, rendered = collect_by_target(targets, options, pack, layout)
         changes = plan(out, outputs, owned)
+        if wire:
+            wired, notes = plan_wiring(out, [t.name for t in targets], WIRES if "all" in wire else wire, wire_command)
+            changes = sorted([*changes, *wired], key=lambda c: c.path)
+            for note in notes:
+                click.echo(f"bp-rules: note: {note}", err=True)
     except ExportError as exc:
         for problem in exc.problems:
             click.echo(f"bp-rules: {problem}", err=True)

@@ -318,10 +318,11 @@ def run(
                     if hit.summary is None:  # summaries lost or stale: analyze the file again
                         del results[rel]
                         todo.append((rel, str(absolute)))
-        state = state or _build_state(rules, config)
-        if memory is not None:
-            memory.state = state
-        _analyze(todo, state, results, jobs, progress)
+        if todo:  # building the checks imports libcst: only when some file is parsed
+            state = state or _build_state(rules, config)
+            if memory is not None:
+                memory.state = state
+            _analyze(todo, state, results, jobs, progress)
         summaries = {p: r.summary for p, r in results.items() if r.summary and not r.summary.syntax_error}
         project_findings = _phase2(pack, config, rules, summaries, files, wanted)
         if memory is not None:
@@ -395,6 +396,7 @@ def _phase2(
 ) -> list[Finding]:
     from bp_rules.validator.project import Project
 
+    load_builtin_checks()  # the checks register themselves on import; no file may have been parsed this run
     project = Project(summaries, config, pack, project_files=files.project, selected=frozenset(r.id for r in rules))
     for rule in rules:
         if wanted is not None and rule.id not in wanted:
