@@ -115,12 +115,13 @@ def test_missing_path_is_a_usage_error(project, capsys, args):
     assert outcome.out == ""
 
 
-def test_path_outside_the_project_root_is_a_usage_error(project, capsys, tmp_path_factory):
+def test_path_in_another_project_is_checked_as_that_project(project, capsys, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside")
-    write_tree(outside, {"x.py": "import jose\n"})
-    outcome = verify(capsys, "--no-cache", "src", str(outside))
-    assert outcome.code == 2
-    assert "outside the project root" in outcome.err
+    write_tree(outside, {"pyproject.toml": "[project]\nname = 'other'\n", "x.py": "import jose\n"})
+    outcome = verify(capsys, "--no-cache", "--select", "auth-pyjwt-not-jose", "src", str(outside / "x.py"))
+    assert outcome.code == 1
+    shown = os.path.relpath(outside / "x.py").replace(os.sep, "/")
+    assert f"{shown}:1:8: auth-pyjwt-not-jose" in outcome.out
 
 
 def test_gitignored_files_and_virtualenvs_are_skipped(project, capsys):

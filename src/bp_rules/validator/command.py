@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from os.path import relpath
 from pathlib import Path
 
@@ -14,10 +14,11 @@ from bp_rules.reporters import FORMATS, statistics
 from bp_rules.schema.loader import PackError, load_pack
 from bp_rules.schema.models import Severity
 from bp_rules.selection import SelectionError, check_config, check_names, check_not_empty
-from bp_rules.validator.config import DEFAULT_FAIL_ON, ConfigError, find_project_root, load_config
+from bp_rules.validator.config import DEFAULT_FAIL_ON, ConfigError, load_config
 from bp_rules.validator.diff import Change, GitError, changed_lines, staged_tree
 from bp_rules.validator.engine import RunResult, run, selected_rules
 from bp_rules.validator.files import PathError, collect, is_project_file
+from bp_rules.validator.workspace import ProjectPlan, localized, plan
 
 
 def _common(func):
@@ -99,8 +100,7 @@ def verify(paths: tuple[Path, ...], **options) -> None:
     for given in targets:
         if not given.exists():
             raise click.ClickException(f"{given}: no such file or directory")
-    root = find_project_root(targets[0])
-    _execute(root, root, targets, change=None, **options)
+    _execute(targets, change=None, **options)
 
 
 @click.command("diff")
@@ -132,7 +132,7 @@ def verify_diff(args: tuple[str, ...], staged: bool, base: str | None, **options
         raise click.ClickException(f"git: {exc}") from None
     targets = paths or [change.root]
     if not staged:
-        _execute(change.root, change.root, targets, change=change, **options)
+        _execute(targets, change=change, **options)
         return
     with tempfile.TemporaryDirectory(prefix="bp-rules-staged-") as tmp:
         tree = Path(tmp).resolve()
@@ -140,7 +140,7 @@ def verify_diff(args: tuple[str, ...], staged: bool, base: str | None, **options
             staged_tree(change.root, tree, _readable)
         except GitError as exc:
             raise click.ClickException(f"git: {exc}") from None
-        _execute(change.root, tree, targets, change=change, **options)
+        _execute(targets, change=change, staged_copy=Mirror(change.root.resolve(), tree), **options)
 
 
 def _revs_and_paths(args: tuple[str, ...]) -> tuple[str | None, list[Path]]:
@@ -163,19 +163,98 @@ def _readable(rel: str) -> bool:
     return rel.endswith((".py", ".pyi")) or is_project_file(rel) or rel == ".gitignore"
 
 
-def _execute(root: Path, tree: Path, targets: list[Path], *, change, fmt, fail_on, select, ignore, rule_dirs,
-             source_roots, show_statistics, add_noqa, show_fixes, no_cache, jobs, report_unused_noqa,
-             output, fix, unsafe_fixes, show_diff) -> None:  # fmt: skip
-    """Check the project read from `tree` (the project `root` itself, or a staged copy of it) and report the
-    findings under `targets` (paths as given by the user, i.e. under `root`)."""
+@dataclass(frozen=True)
+class Mirror:
+    """A copy of the repository at `real` laid out in `tree` (the staged content): what is read comes from the
+    copy; what is shown, cached or written names the real files."""
+
+    real: Path
+    tree: Path
+
+    def to_tree(self, path: Path) -> Path:
+        return self.tree / path.resolve().relative_to(self.real)
+
+    def to_real(self, path: Path) -> Path:
+        return self.real / path.relative_to(self.tree)
+
+
+@dataclass
+class _Report:
+    findings: list = field(default_factory=list)  # (finding as shown, the exit threshold of its project)
+    fixes: dict = field(default_factory=dict)
+    files: int = 0
+    in_scope: bool = False
+    fail_on: str = DEFAULT_FAIL_ON
+    pack: object = None
+
+
+def _execute(targets: list[Path], *, change, fmt, fail_on, select, ignore, rule_dirs, source_roots,
+             show_statistics, add_noqa, show_fixes, no_cache, jobs, report_unused_noqa, output, fix, unsafe_fixes,
+             show_diff, staged_copy: Mirror | None = None) -> None:  # fmt: skip
+    """Check every project the targets belong to or contain, each read whole for cross-file context, and report
+    the findings under the targets (read from `staged_copy` when checking what is staged)."""
     if unsafe_fixes and not (fix or show_diff):
         raise click.UsageError("--unsafe-fixes goes with --fix or --diff")
-    if (fix or show_diff) and tree != root:
+    if (fix or show_diff) and staged_copy is not None:
         raise click.UsageError("--fix and --diff change the working tree; with --staged, fix and stage again")
     if show_statistics and fmt not in ("text", "json"):
         raise click.UsageError("--statistics prints text or json")
     if add_noqa and (change is not None or show_statistics or fix or show_diff):
         raise click.UsageError("--add-noqa works on paths (`bp-rules verify --add-noqa [PATHS]`), alone")
+    try:
+        projects = plan([staged_copy.to_tree(t) if staged_copy else t for t in targets])
+    except (PathError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    report = _Report()
+    options = {
+        "change": change,
+        "fail_on": fail_on,
+        "select": _split(select),
+        "ignore": _split(ignore),
+        "rule_dirs": rule_dirs,
+        "source_roots": _split(source_roots),
+        "add_noqa": add_noqa,
+        "no_cache": no_cache,
+        "jobs": jobs,
+        "report_unused_noqa": report_unused_noqa,
+        "fix": fix,
+        "unsafe_fixes": unsafe_fixes,
+        "show_diff": show_diff,
+        "fmt": fmt,
+        "statistics": show_statistics,
+    }
+    for project in projects:
+        home = staged_copy.to_real(project.root) if staged_copy else project.root
+        _check_project(project, home, report, **options)
+    if not report.in_scope:
+        named = ", ".join(str(t) for t in targets)
+        raise click.ClickException(f"{named}: no Python or project files to check (excluded, ignored or none)")
+    if add_noqa:
+        return
+    report.findings.sort(key=lambda pair: pair[0])
+    shown_findings = [f for f, _ in report.findings]
+    pack = report.pack
+    if show_statistics:
+        text = statistics.render(shown_findings, pack=pack, fmt=fmt)
+    else:
+        color = fmt == "text" and output is None and sys.stdout.isatty()
+        text = FORMATS[fmt].render(
+            shown_findings, pack=pack, color=color, show_fixes=show_fixes, files=report.files,
+            fail_on=report.fail_on, fixes=report.fixes,
+        )  # fmt: skip
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    if any(Severity(f.severity).rank >= threshold for f, threshold in report.findings):
+        raise SystemExit(1)
+
+
+def _check_project(project: ProjectPlan, home: Path, report: _Report, *, change, fail_on, select, ignore,
+                   rule_dirs, source_roots, add_noqa, no_cache, jobs, report_unused_noqa, fix, unsafe_fixes,
+                   show_diff, fmt, statistics) -> None:  # fmt: skip
+    """One project of the run: read at `project.root`, living at `home` (they differ for a staged copy)."""
+    tree = project.root
     try:
         config = load_config(tree)
     except ConfigError as exc:
@@ -183,76 +262,64 @@ def _execute(root: Path, tree: Path, targets: list[Path], *, change, fmt, fail_o
     for warning in config.warnings:
         click.echo(f"bp-rules: warning: {warning}", err=True)
     try:
-        pack = load_pack([*map(Path, (root / d for d in config.rules)), *rule_dirs])
+        pack = load_pack([*map(Path, (home / d for d in config.rules)), *rule_dirs])
     except PackError as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
         raise SystemExit(2) from None
-    selected, ignored = _split(select), _split(ignore)
     try:
         check_config(pack, config)
-        check_names(pack, selected, "--select")
-        check_names(pack, ignored, "--ignore")
+        check_names(pack, select, "--select")
+        check_names(pack, ignore, "--ignore")
         config = config.with_overrides(
-            select=selected,
-            ignore=config.ignore + ignored,  # --ignore adds to the configured list, --select replaces it
-            source_roots=_split(source_roots),
+            select=select,
+            ignore=config.ignore + ignore,  # --ignore adds to the configured list, --select replaces it
+            source_roots=source_roots,
             fail_on=fail_on,
         )
         check_not_empty(selected_rules(pack, config), "this selection (--select, --ignore, [tool.bp-rules])")
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from None
-    scope = _scope(root, targets)
+    scope = sorted(project.wanted)
     try:
         # the whole project is read for cross-file context, and a file named explicitly even when excluded;
         # the report is limited to `scope` below
-        files = collect([tree, *(tree / p for p in scope if p and (tree / p).is_file())], config)
+        files = collect([project.scope or tree, *project.named_files], config)
     except PathError as exc:
         raise click.ClickException(str(exc)) from None
     in_scope = [rel for rel, _ in files.python if _within(rel, scope)]
     if not in_scope and not any(_within(rel, scope) for rel in files.project):
-        shown = ", ".join(str(t) for t in targets)
-        raise click.ClickException(f"{shown}: no Python or project files to check (excluded, ignored or none)")
+        return
+    report.in_scope = True
+    local_change = localized(change, home) if change is not None else None
     progress = _progress_bar() if sys.stderr.isatty() and fmt == "text" else None
     if fix or show_diff:
-        limited = _limit_to_scope(change, scope, in_scope, root)
-        result, moved = _fix(pack, config, files, root, limited, unsafe_fixes, show_diff, jobs, not no_cache)
-        change = moved if change is not None else None
+        limited = _limit_to_scope(local_change, scope, in_scope, home)
+        result, moved = _fix(pack, config, files, home, limited, unsafe_fixes, show_diff, jobs, not no_cache)
+        local_change = moved if local_change is not None else None
     else:
-        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress, cache_root=root)
+        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress, cache_root=home)
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
     findings = result.findings
     if report_unused_noqa:
         findings = sorted([*findings, *result.unused_noqa])
     findings = [f for f in findings if _within(f.path, scope)]
-    if change is not None:
-        findings = [f for f in findings if _in_change(f, change, files)]
+    if local_change is not None:
+        findings = [f for f in findings if _in_change(f, local_change, files)]
     if add_noqa:
-        _add_noqa(root, findings)
+        _add_noqa(home, findings)
         return
     threshold = Severity(config.fail_on or DEFAULT_FAIL_ON)
-    fixes = {}
-    if fmt in ("json", "sarif") and not show_statistics:
+    report.fail_on = threshold.value
+    report.pack = pack
+    report.files += len(in_scope)
+    relative = {f: replace(f, path=_relative_to_cwd(home / f.path)) for f in findings}
+    if fmt in ("json", "sarif") and not statistics:
         from bp_rules.fixes.describe import finding_fixes
 
-        fixes = finding_fixes(tree, findings, pack)
-    relative = {f: replace(f, path=_relative_to_cwd(root / f.path)) for f in findings}
-    shown = list(relative.values())
-    if show_statistics:
-        text = statistics.render(shown, pack=pack, fmt=fmt)
-    else:
-        color = fmt == "text" and output is None and sys.stdout.isatty()
-        text = FORMATS[fmt].render(
-            shown, pack=pack, color=color, show_fixes=show_fixes, files=len(in_scope), fail_on=threshold.value,
-            fixes={relative[f]: fix for f, fix in fixes.items()},
-        )  # fmt: skip
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    if any(Severity(f.severity).rank >= threshold.rank for f in findings):
-        raise SystemExit(1)
+        report.fixes.update({relative[f]: edit for f, edit in finding_fixes(tree, findings, pack).items()})
+    report.findings += [(relative[f], threshold.rank) for f in findings]
 
 
 def _fix(pack, config, files, root, change, unsafe, show_diff, jobs, use_cache):
@@ -284,18 +351,6 @@ def _limit_to_scope(change, scope: list[str], in_scope: list[str], root: Path):
     if "" in scope:
         return None
     return Change(root, dict.fromkeys(in_scope))
-
-
-def _scope(root: Path, targets: list[Path]) -> list[str]:
-    """The targets as POSIX paths relative to the project root; "" is the whole project."""
-    scope = []
-    for target in targets:
-        try:
-            rel = target.resolve().relative_to(root).as_posix()
-        except ValueError:
-            raise click.ClickException(f"{target}: outside the project root {root}") from None
-        scope.append("" if rel == "." else rel)
-    return scope
 
 
 def _within(rel: str, scope: list[str]) -> bool:

@@ -38,6 +38,7 @@ KNOWN_KEYS = {
     "fail-on",
     "rules",
     "export",  # [tool.bp-rules.export]: read by `bp-rules export` (agents/settings.py)
+    "target-version",
 }
 
 
@@ -66,11 +67,15 @@ class Config:
     fail_on: str | None = None
     rules: tuple[str, ...] = ()  # extra rule pack directories
     warnings: tuple[str, ...] = ()
+    import_roots: tuple[str, ...] = ()  # directories on sys.path besides the root (`src` in a src layout)
+    target_version: tuple[int, int] | None = None  # the oldest Python the project supports, when known
+    # where the settings above came from, for `bp-rules explain`
+    origins: dict[str, str] = field(default_factory=dict)
 
     def digest(self) -> str:
         """What a cached per-file result depends on (the root is where it lives, not what it says)."""
         data = asdict(self)
-        for key in ("root", "warnings", "fail_on", "per_path_ignores", "severity", "select", "ignore"):
+        for key in ("root", "warnings", "fail_on", "per_path_ignores", "severity", "select", "ignore", "origins"):
             data.pop(key)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -80,18 +85,34 @@ class Config:
                 return role
         return None
 
+    def dotted(self, source_root: str) -> str:
+        """The module name of a source-root directory: `src/dispatch` -> `dispatch` when `src` is on sys.path."""
+        for import_root in sorted(self.import_roots, key=len, reverse=True):
+            if source_root.startswith(import_root + "/"):
+                return source_root[len(import_root) + 1 :].replace("/", ".")
+        return source_root.replace("/", ".")
+
+    def own_packages(self) -> set[str]:
+        """The top-level module names of the project's own code (`dispatch`, `app`, `src`)."""
+        return {self.dotted(root).split(".", 1)[0] for root in self.source_roots}
+
+    def first_party(self) -> set[str]:
+        """Top-level names the project's own code is imported by, spelled as packages or as paths."""
+        return self.own_packages() | {root.split("/", 1)[0] for root in self.source_roots}
+
+    def module_name(self, path: str) -> str:
+        from bp_rules.validator.discovery import module_name
+
+        return module_name(self.root, path, self.import_roots)
+
     def with_overrides(self, **changes) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v not in (None, ())})
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest directory at or above `start` with a pyproject.toml or .git; else `start` itself."""
-    start = start.resolve()
-    base = start if start.is_dir() else start.parent
-    for candidate in (base, *base.parents):
-        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
-            return candidate
-    return base
+    from bp_rules.validator.discovery import find_project_root as nearest
+
+    return nearest(start)
 
 
 def _tuple(value, key: str) -> tuple[str, ...]:
@@ -102,23 +123,67 @@ def _tuple(value, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def load_config(root: Path) -> Config:
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return Config(root=root)
+def _read_pyproject(path: Path) -> tuple[dict | None, str | None]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8")), None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-        return Config(root=root, warnings=(f"{pyproject}: not valid TOML; using the default settings",))
-    section = data.get("tool", {}).get("bp-rules", {})
+        return None, f"{path}: not valid TOML; using the default settings"
+
+
+def _settings_file(root: Path, data: dict | None) -> tuple[Path | None, dict]:
+    """Where the project's `[tool.bp-rules]` lives: its own pyproject.toml, else the nearest ancestor's that has
+    the section (a monorepo's shared settings), else nowhere."""
+    if data is not None and "bp-rules" in (data.get("tool") or {}):
+        return root / "pyproject.toml", data
+    for parent in root.parents:
+        candidate = parent / "pyproject.toml"
+        if candidate.is_file():
+            parsed, _ = _read_pyproject(candidate)
+            if parsed is not None and "bp-rules" in (parsed.get("tool") or {}):
+                return candidate, parsed
+    return None, {}
+
+
+def load_config(root: Path) -> Config:
+    """The settings of the project at `root`, with what discovery finds where they are silent."""
+    from bp_rules.validator.discovery import DiscoveryError, discover
+
+    root = root.resolve()
+    pyproject = root / "pyproject.toml"
+    data, problem = _read_pyproject(pyproject) if pyproject.is_file() else ({}, None)
+    settings_path, settings = _settings_file(root, data)
+    section = (settings.get("tool") or {}).get("bp-rules", {})
     if not isinstance(section, dict):
         raise ConfigError("[tool.bp-rules] must be a table")
     warnings = tuple(f"[tool.bp-rules]: unknown setting {key!r} (ignored)" for key in sorted(set(section) - KNOWN_KEYS))
-    kwargs: dict = {"root": root, "warnings": warnings}
+    if problem:
+        warnings = (problem, *warnings)
+    target = section.get("target-version")
+    if target is not None and not isinstance(target, str):
+        raise ConfigError('[tool.bp-rules] target-version: expected a string such as "py311"')
+    try:
+        layout = discover(root, data or {}, target)
+    except DiscoveryError as exc:
+        raise ConfigError(str(exc)) from None
+    origins = {
+        "settings": str(settings_path) if settings_path else "defaults (no [tool.bp-rules] found)",
+        "source-roots": layout.source_from,
+        "target-version": layout.target_from,
+    }
+    kwargs: dict = {
+        "root": root,
+        "warnings": warnings,
+        "source_roots": layout.source_roots,
+        "import_roots": layout.import_roots,
+        "target_version": layout.target_version,
+        "origins": origins,
+    }
     for key in ("select", "ignore", "exclude", "extend-exclude", "source-roots", "blocking-calls",
                 "migrations-dirs", "rules"):  # fmt: skip
         if key in section:
             kwargs[key.replace("-", "_")] = _tuple(section[key], key)
+    if "source-roots" in section:
+        origins["source-roots"] = "[tool.bp-rules] source-roots"
     if "severity" in section:
         sev = section["severity"]
         if not isinstance(sev, dict) or any(v not in ("error", "warning", "info") for v in sev.values()):

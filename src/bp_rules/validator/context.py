@@ -42,14 +42,6 @@ def placement(path: str, config: Config) -> Placement:
     return Placement(None, None, role, in_tests)
 
 
-def module_name(path: str) -> str:
-    """`src/posts/router.py` -> `src.posts.router`; a package's `__init__.py` is the package."""
-    parts = list(PurePosixPath(path).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 class SpanCell(list):
     """A span `[line, col, end_line, end_col]` stored in a fact (`summary.facts`), filled in place once the
     position pass has run; it serializes as a plain list."""

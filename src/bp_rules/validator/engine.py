@@ -138,7 +138,7 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
     """Phase 1 for one file: parse, index, run the file checks, locate findings."""
     import libcst as cst
 
-    from bp_rules.validator.context import FileContext, module_name, placement
+    from bp_rules.validator.context import FileContext, placement
     from bp_rules.validator.indexer import Indexer
     from bp_rules.validator.positions import locate
 
@@ -148,7 +148,7 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         text, _ = decode_source(data)
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         message = f"cannot read the file: {_decode_problem(exc)}; it was not checked"
-        empty = FileSummary(path, module_name(path), syntax_error=True)
+        empty = FileSummary(path, config.module_name(path), syntax_error=True)
         return FileResult(path, digest, empty, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
     suppressions = noqa.parse(text)
     try:
@@ -157,12 +157,12 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         span, message = _syntax_error_location(text, path, exc)
         finding = _finding(None, SYNTAX_ERROR, path, span, f"cannot parse: {message}; the file was not checked", config)
         return FileResult(
-            path, digest, FileSummary(path, module_name(path), syntax_error=True), [finding], suppressions
+            path, digest, FileSummary(path, config.module_name(path), syntax_error=True), [finding], suppressions
         )
     except (RecursionError, ValueError) as exc:
         finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot parse: {exc}", config)
         return FileResult(path, digest, None, [finding], suppressions)
-    module = module_name(path)
+    module = config.module_name(path)
     indexer = Indexer(path, module, state.node_types)
     summary = indexer.run(tree)
     ctx = FileContext(path, module, text, tree, summary, indexer, config, placement(path, config))
@@ -266,9 +266,11 @@ def run(
     # migration rules follow the project's own migration folders (alembic.ini, [tool.alembic], migrations-dirs)
     rules, migration_dirs = alembic_config.localize(rules, config, files.project, [p for p, _ in files.python])
     fingerprint = memory.fingerprint(pack) if memory is not None else pack.fingerprint
+    # module names follow the package structure: adding an `__init__.py` renames modules of unchanged files
+    packages = ",".join(sorted(p for p, _ in files.python if p.endswith("__init__.py")))
     cache_key = hashlib.sha256(
         f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
-        f"{migration_dirs}".encode()
+        f"{migration_dirs}|{packages}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(cache_root or config.root, cache_key) if use_cache else None
     if memory is not None:

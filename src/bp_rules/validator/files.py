@@ -9,6 +9,7 @@ from pathlib import Path
 import pathspec
 
 from bp_rules.validator.config import Config
+from bp_rules.validator.discovery import manifest_of
 
 SKIPPED_DIRS = frozenset(
     {
@@ -135,6 +136,7 @@ def _walk(out: SourceFiles, start: Path, root: Path, excludes: pathspec.PathSpec
             d for d in dirnames
             if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and not (here / d).is_symlink()
             and not ignored(here / d, True) and not (here / d / "pyvenv.cfg").exists()
+            and not manifest_of(here / d)  # a project of its own, checked as such
         )  # fmt: skip
         for name in sorted(filenames):
             path = here / name

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bp_rules.validator.config import Config
+from bp_rules.validator.discovery import path_module_name
 from bp_rules.validator.summary import ClassInfo, FileSummary, Function, Param, Span
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Project:
         self.reexports: dict[str, str] = {}
         self.prefixes: dict[str, str] = {}  # module-name spelling -> canonical module name
         for summary in self.summaries.values():
-            for spelling in self._spellings(summary.module):
+            for spelling in self._spellings(summary):
                 self.prefixes[spelling] = summary.module
                 self.module_of[spelling] = summary
         for summary in self.summaries.values():
@@ -62,12 +63,18 @@ class Project:
                     self.routes.add(name)
         self.dependencies = self._collect_dependencies()
 
-    def _spellings(self, module: str) -> list[str]:
-        out = [module]
+    def _spellings(self, summary: FileSummary) -> list[str]:
+        """The names a module may be imported by: its package name, and its path below the project root or
+        below a source root (a tree without `__init__.py` files, imported either way)."""
+        out = [summary.module]
+        by_path = path_module_name(summary.path)
+        for name in (by_path,):
+            if name not in out:
+                out.append(name)
         for root in self.config.source_roots:
             prefix = root.replace("/", ".") + "."
-            if module.startswith(prefix):
-                out.append(module[len(prefix) :])
+            if by_path.startswith(prefix) and by_path[len(prefix) :] not in out:
+                out.append(by_path[len(prefix) :])
         return out
 
     # --- names ----------------------------------------------------------------------------------------

@@ -111,5 +111,6 @@ class DepsPreferAsync(ProjectCheck):
 def _first_party_class(project: Project, name: str) -> bool:
     """`Page(...)` imported from the project's own package: building an object, not I/O."""
     module, _, short = name.rpartition(".")
-    roots = tuple(f"{r.replace('/', '.')}." for r in project.config.source_roots)
+    config = project.config
+    roots = tuple({f"{spelled}." for r in config.source_roots for spelled in (config.dotted(r), r.replace("/", "."))})
     return short[:1].isupper() and (module in project.module_of or f"{module}.".startswith(roots))

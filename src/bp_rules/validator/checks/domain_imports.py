@@ -98,9 +98,7 @@ class NoStarImports(ProjectCheck):
 
     def check(self, project: Project) -> None:
         layout = Layout.of(project)
-        first_party = {m.split(".", 1)[0] for m in project.module_of} | {
-            r.replace("/", ".").split(".", 1)[0] for r in project.config.source_roots
-        }
+        first_party = {m.split(".", 1)[0] for m in project.module_of} | project.config.first_party()
         for path, summary in sorted(project.summaries.items()):
             place = layout.place(path)
             name = PurePosixPath(path).name

@@ -63,7 +63,7 @@ def _is_noop(stmt) -> bool:
 
 def first_party(ctx: FileContext, top: str) -> bool:
     """Whether `top` is the project's own package: a configured source root (`src`, `app`), or found on disk."""
-    roots = {r.replace("/", ".").split(".")[0] for r in ctx.config.source_roots}
+    roots = ctx.config.first_party()
     return top in roots or _on_disk(str(ctx.config.root.resolve()), top)
 
 

@@ -413,9 +413,7 @@ class SessionNames:
 
     def __init__(self, project: Project):
         self.project = project
-        self.first_party = {m.split(".", 1)[0] for m in project.module_of} | {
-            r.replace("/", ".").split(".", 1)[0] for r in project.config.source_roots
-        }
+        self.first_party = {m.split(".", 1)[0] for m in project.module_of} | project.config.first_party()
 
     def _assigned(self, name: str) -> str | None:
         module, _, var = name.rpartition(".")

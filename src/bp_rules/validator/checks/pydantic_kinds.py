@@ -42,7 +42,7 @@ class ClassKinds:
     def __init__(self, project: Project):
         self.project = project
         self._kinds: dict[str, str | None] = {}
-        roots = {r.replace("/", ".").split(".")[0] for r in project.config.source_roots}
+        roots = project.config.first_party()
         self._first_party = roots | {s.module.split(".")[0] for s in project.summaries.values() if s.module}
 
     # --- lookups --------------------------------------------------------------------------------------

@@ -353,7 +353,7 @@ def _role_stems(project: Project, role: str) -> set[str]:
 
 
 def _app_roots(project: Project) -> set[str]:
-    roots = {r.split("/")[0] for r in project.config.source_roots}
+    roots = project.config.first_party()
     for path, summary in project.summaries.items():
         if not _is_test_file(project, path) and "." in summary.module:
             roots.add(summary.module.split(".", 1)[0])
