@@ -50,6 +50,7 @@ class _LazyGroup(click.Group):
         "export": "bp_rules.agents.command:export",
         "mcp": "bp_rules.mcp_server:mcp_command",
         "hook": "bp_rules.hooks:hook",
+        "explain": "bp_rules.validator.explain:explain_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

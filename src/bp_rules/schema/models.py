@@ -201,6 +201,14 @@ class Rule(_Strict):
             "(only with `--unsafe-fixes`; say why in `autofix_reason`) or `none`."
         ),
     )
+    min_python: str | None = Field(
+        default=None,
+        pattern=r"^3\.[0-9]+$",
+        description=(
+            "The oldest Python the fix needs (e.g. `3.11` for `enum.StrEnum`). A project whose target Python is "
+            "older gets no finding from this rule: the advice would not run there."
+        ),
+    )
     autofix_reason: str | None = Field(
         default=None, min_length=10, description="Why the fix is unsafe: what it may change that a person must check."
     )
@@ -223,6 +231,12 @@ class Rule(_Strict):
     @property
     def checked(self) -> bool:
         return self.check is not None
+
+    def python_needed(self) -> tuple[int, int] | None:
+        if self.min_python is None:
+            return None
+        major, minor = self.min_python.split(".")
+        return int(major), int(minor)
 
     def globs(self) -> list[str]:
         if self.applies_to:

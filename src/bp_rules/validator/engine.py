@@ -72,7 +72,13 @@ def selected_rules(pack: Pack, config: Config) -> list[Rule]:
         ]
     else:
         rules = pack.enabled()
-    return sorted((r for r in rules if not named(r, config.ignore)), key=lambda r: r.id)
+    return sorted((r for r in rules if not named(r, config.ignore) and runs_on_target(r, config)), key=lambda r: r.id)
+
+
+def runs_on_target(rule: Rule, config: Config) -> bool:
+    """A rule whose fix needs a newer Python than the project targets stays silent there."""
+    needed = rule.python_needed()
+    return needed is None or config.target_version is None or config.target_version >= needed
 
 
 @cache
