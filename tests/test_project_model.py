@@ -104,7 +104,8 @@ def _findings(capsys, cwd: Path, *args: str) -> set[tuple[str, int, str]]:
     previous = Path.cwd()
     os.chdir(cwd)
     try:
-        outcome = verify(capsys, "--no-cache", "--format", "json", *args)
+        head = [args[0]] if args[:1] == ("diff",) else []  # `verify diff` takes its options after `diff`
+        outcome = verify(capsys, *head, "--no-cache", "--format", "json", *args[len(head) :])
     finally:
         os.chdir(previous)
     assert outcome.code in (0, 1), outcome.err
@@ -241,3 +242,21 @@ def test_settings_are_inherited_from_the_nearest_ancestor_that_has_them(tmp_path
         {"pyproject.toml": '[tool.bp-rules]\nignore = ["docs"]\n', "backend/pyproject.toml": "[project]\nname='b'\n"},
     )
     assert load_config(tmp_path / "backend").ignore == ("docs",)
+
+
+def test_verify_diff_from_a_project_directory_agrees_with_verify(tmp_path, capsys, cli_pack):
+    import subprocess
+
+    files, _, route = LAYOUTS["monorepo"]
+    write_tree(tmp_path, files)
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "start")
+    backend = tmp_path / "backend"
+    from_diff = _findings(capsys, backend, "diff")  # every file is new: the whole change is added lines
+    from_verify = _findings(capsys, backend)
+    assert (str((tmp_path / route).resolve()), 10, RULE) in from_diff
+    assert {f for f in from_diff if "/backend/" in f[0]} == from_verify
