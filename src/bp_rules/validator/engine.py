@@ -28,6 +28,7 @@ from bp_rules.validator.config import Config
 from bp_rules.validator.files import SourceFiles
 from bp_rules.validator.memory import Memory
 from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, Finding, load_builtin_checks
+from bp_rules.validator.routers import BUILTIN_ROUTERS, Scan, resolve, scan
 from bp_rules.validator.summary import FileSummary
 
 # libcst, the indexer and the checks are imported where a file is parsed: a warm run on an unchanged tree
@@ -111,12 +112,13 @@ class _Phase1:
     config: Config
     file_checks: dict[str, object]
     node_types: tuple[type, ...]
+    router_types: frozenset[str] = BUILTIN_ROUTERS  # names that make routers (project subclasses, factories)
 
 
 _STATE: _Phase1 | None = None
 
 
-def _build_state(rules: list[Rule], config: Config) -> _Phase1:
+def _build_state(rules: list[Rule], config: Config, router_types: frozenset[str] = BUILTIN_ROUTERS) -> _Phase1:
     from bp_rules.validator.declarative import declarative_check
 
     load_builtin_checks()
@@ -130,7 +132,7 @@ def _build_state(rules: list[Rule], config: Config) -> _Phase1:
         else:
             checks[rule.id] = declarative_check(rule)
     node_types = tuple({t for c in checks.values() for t in getattr(c, "node_types", ())})
-    return _Phase1({r.id: r for r in rules}, config, checks, node_types)
+    return _Phase1({r.id: r for r in rules}, config, checks, node_types, router_types)
 
 
 def _finding(rule: Rule | None, rule_id: str, path: str, span, message: str, config: Config) -> Finding:
@@ -169,7 +171,7 @@ def analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot parse: {exc}", config)
         return FileResult(path, digest, None, [finding], suppressions)
     module = config.module_name(path)
-    indexer = Indexer(path, module, state.node_types)
+    indexer = Indexer(path, module, state.node_types, state.router_types)
     summary = indexer.run(tree)
     ctx = FileContext(path, module, text, tree, summary, indexer, config, placement(path, config))
     for rule_id, check in state.file_checks.items():
@@ -274,9 +276,11 @@ def run(
     fingerprint = memory.fingerprint(pack) if memory is not None else pack.fingerprint
     # module names follow the package structure: adding an `__init__.py` renames modules of unchanged files
     packages = ",".join(sorted(p for p, _ in files.python if p.endswith("__init__.py")))
+    # which calls make routers depends on every file (a router class defined in one module, used in another)
+    digests, router_types = _read_project(files, sources, memory, use_cache or memory is not None)
     cache_key = hashlib.sha256(
         f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
-        f"{migration_dirs}|{packages}".encode()
+        f"{migration_dirs}|{packages}|{sorted(router_types)}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(cache_root or config.root, cache_key) if use_cache else None
     if memory is not None:
@@ -287,15 +291,11 @@ def run(
         if rel in sources:
             continue
         hit = None
-        if result_cache is not None or memory is not None:
-            try:
-                digest = memory.digest(rel, absolute) if memory else hashlib.sha256(absolute.read_bytes()).hexdigest()
-            except OSError:
-                digest = None
-            if digest is not None:
-                hit = memory.lookup(rel, digest) if memory else None
-                if hit is None and result_cache is not None:
-                    hit = result_cache.lookup(rel, digest)
+        digest = digests.get(rel)
+        if digest is not None:
+            hit = memory.lookup(rel, digest) if memory else None
+            if hit is None and result_cache is not None:
+                hit = result_cache.lookup(rel, digest)
         if hit is not None:
             results[rel] = hit
         else:
@@ -303,7 +303,7 @@ def run(
     cached = len(results)
     state = memory.state if memory is not None else None
     if sources:
-        state = state or _build_state(rules, config)
+        state = state or _build_state(rules, config, router_types)
         if memory is not None:
             memory.state = state
         for rel, data in sources.items():
@@ -327,7 +327,7 @@ def run(
                         del results[rel]
                         todo.append((rel, str(absolute)))
         if todo:  # building the checks imports libcst: only when some file is parsed
-            state = state or _build_state(rules, config)
+            state = state or _build_state(rules, config, router_types)
             if memory is not None:
                 memory.state = state
             _analyze(todo, state, results, jobs, progress)
@@ -361,6 +361,36 @@ def run(
         kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
     return RunResult(sorted(set(kept)), files=len(results), cached=cached, warnings=list(config.warnings),
                      unused_noqa=unused)  # fmt: skip
+
+
+def _read_project(
+    files: SourceFiles, sources: dict[str, bytes], memory: Memory | None, hashed: bool
+) -> tuple[dict[str, str | None], frozenset[str]]:
+    """Each file's content hash (when a cache needs it) and the project's router types, reading each file
+    once; a long-lived process re-reads only the files whose hash changed."""
+    digests: dict[str, str | None] = {}
+    scans: list[Scan] = [scan(data.decode("utf-8", "replace")) for data in sources.values()]
+    known = memory.router_scans if memory is not None else {}
+    for rel, absolute in files.python:
+        if rel in sources:
+            continue
+        try:
+            data = None if memory is not None else absolute.read_bytes()
+            digest = memory.digest(rel, absolute) if memory is not None else None
+            if data is not None and hashed:
+                digest = hashlib.sha256(data).hexdigest()
+            found = known.get(digest) if digest is not None else None
+            if found is None:
+                data = data if data is not None else absolute.read_bytes()
+                found = scan(data.decode("utf-8", "replace")) if len(data) <= MAX_FILE_BYTES else ((), ())
+                if memory is not None and digest is not None:
+                    known[digest] = found
+        except OSError:
+            digests[rel] = None
+            continue
+        digests[rel] = digest
+        scans.append(found)
+    return digests, resolve(scans)
 
 
 def _memory_key(project_digest: str, wanted: frozenset[str] | None) -> str:

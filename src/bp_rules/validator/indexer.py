@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from bp_rules.validator import names as N
+from bp_rules.validator.routers import BUILTIN_ROUTERS
 from bp_rules.validator.summary import (
     Call,
     ClassInfo,
@@ -138,7 +139,10 @@ class _RawCall:
 class Indexer:
     """Builds a `FileSummary` and the node tables phase-1 checks read."""
 
-    def __init__(self, path: str, module: str, wanted: Iterable[type] = ()):
+    def __init__(
+        self, path: str, module: str, wanted: Iterable[type] = (), router_types: frozenset[str] = BUILTIN_ROUTERS
+    ):
+        self.router_types = router_types  # bare names whose calls make routers, from the project-wide pre-pass
         self.summary = FileSummary(path=path, module=module)
         self.module = module
         self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
@@ -459,8 +463,8 @@ class Indexer:
         for name, callee in self._pending_assigns:
             qualified = self.qualify(callee)
             self.summary.assigned_calls[name] = qualified
-            # a project's own `APIRouter` subclass (`from app.routing import APIRouter`) makes routers too
-            if qualified in N.ROUTER_FACTORIES or N.last(qualified) in ("APIRouter", "FastAPI"):
+            # a project's own `APIRouter` subclass or router factory, defined anywhere, makes routers too
+            if qualified in N.ROUTER_FACTORIES or N.last(qualified) in self.router_types:
                 self.summary.routers[name] = qualified
         for name, value in self._pending_aliases:
             param = self._annotated_param(name, value, None)

@@ -26,6 +26,7 @@ class Memory:
         self.project: tuple[str, list[Finding]] | None = None
         self.state: object = None  # the phase-1 state (checks built for the selected rules) of this key
         self._pack: tuple[Pack, str] | None = None
+        self.router_scans: dict[str, tuple] = {}  # content hash -> what `routers.scan` found in the file
 
     def fingerprint(self, pack: Pack) -> str:
         """The pack's fingerprint, hashed once per pack object (a session reloads the pack when it changes)."""

@@ -404,7 +404,11 @@ class ThreadpoolBudget(ProjectCheck):
     @staticmethod
     def _sync_resources(project: Project, index: BlockingIndex, pure: DepsPreferAsync, fn: Function) -> bool:
         """Objects from a blocking sync dependency (ORM rows of a sync session) may lazy-load while FastAPI
-        validates the response, which it does in the threadpool for a `def` route: keep such routes sync."""
+        validates the response, which it does in the threadpool for a `def` route: keep such routes sync. The
+        instance of a class-based view is such an object too: FastAPI builds it from dependencies, and its
+        properties may load lazily."""
+        if fn.in_class and "staticmethod" not in fn.decorators:
+            return True
         for param in fn.params:
             dep = project.param_dependency(param)
             found = project.function(dep) if dep else None
