@@ -173,3 +173,62 @@ async def count_view(post_id: int) -> dict:
     assert _lines(verify_tree(tmp_path, pack, select=(rule,)), rule) == []
     write_tree(tmp_path, {"src/posts/router.py": router.replace("    running.add(task)\n", "")})
     assert _lines(verify_tree(tmp_path, pack, select=(rule,)), rule) == [("src/posts/router.py", 14)]
+
+
+RATES_CLIENT = """\
+import requests
+
+
+def fetch_rates(base: str) -> dict[str, float]:
+    return requests.get(f"https://rates.example/{base}", timeout=5).json()
+"""
+RATES_SERVICE = """\
+from src.rates.client import fetch_rates
+
+
+async def load_rates(base: str) -> dict[str, float]:
+    return fetch_rates(base)
+"""
+RATES_ROUTER = """\
+from fastapi import APIRouter
+
+from src.rates import service
+
+router = APIRouter(prefix="/rates", tags=["rates"])
+
+
+@router.get("/{base}")
+async def get_rates(base: str) -> dict[str, float]:
+    \"\"\"Return exchange rates.\"\"\"
+    return await service.load_rates(base)
+"""
+RATES_CLI = """\
+import asyncio
+
+import typer
+
+from src.rates.service import load_rates
+
+cli = typer.Typer()
+
+
+@cli.command()
+def show(base: str) -> None:
+    print(asyncio.run(load_rates(base)))
+"""
+
+
+def test_blocking_call_message_says_how_a_request_reaches_it(tmp_path, pack):
+    rule = "async-no-blocking-io-in-async-route"
+    tree = {"src/rates/client.py": RATES_CLIENT, "src/rates/service.py": RATES_SERVICE}
+    write_tree(tmp_path, {**tree, "src/rates/router.py": RATES_ROUTER, "src/rates/cli.py": RATES_CLI})
+    findings = [f for f in verify_tree(tmp_path, pack, select=(rule,)) if f.rule == rule]
+    assert [(f.path, f.line) for f in findings] == [("src/rates/service.py", 5)]
+    assert "(route get_rates -> load_rates -> fetch_rates -> requests.get)" in findings[0].message
+
+
+def test_a_coroutine_only_a_cli_command_runs_is_not_reported(tmp_path, pack):
+    rule = "async-no-blocking-io-in-async-route"
+    tree = {"src/rates/client.py": RATES_CLIENT, "src/rates/service.py": RATES_SERVICE}
+    write_tree(tmp_path, {**tree, "src/rates/cli.py": RATES_CLI})
+    assert [f for f in verify_tree(tmp_path, pack, select=(rule,)) if f.rule == rule] == []

@@ -29,7 +29,7 @@ from bp_rules.validator.files import SourceFiles
 from bp_rules.validator.memory import Memory
 from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, Finding, load_builtin_checks
 from bp_rules.validator.routers import BUILTIN_ROUTERS, Scan, resolve, scan
-from bp_rules.validator.summary import FileSummary
+from bp_rules.validator.summary import SUMMARY_VERSION, FileSummary
 
 # libcst, the indexer and the checks are imported where a file is parsed: a warm run on an unchanged tree
 # reads everything from the cache and never needs them (importing libcst alone costs ~0.3 s).
@@ -280,7 +280,7 @@ def run(
     digests, router_types = _read_project(files, sources, memory, use_cache or memory is not None)
     cache_key = hashlib.sha256(
         f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
-        f"{migration_dirs}|{packages}|{sorted(router_types)}".encode()
+        f"{migration_dirs}|{packages}|{sorted(router_types)}|{SUMMARY_VERSION}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(cache_root or config.root, cache_key) if use_cache else None
     if memory is not None:

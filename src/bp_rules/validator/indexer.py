@@ -340,6 +340,7 @@ class Indexer:
         if node.returns is not None:
             self._walk(node.returns.annotation, scope, awaited=False, nested=scope is not None)
         self._walk(node.body, inner, awaited=False, nested=False)
+        info.memoized = any(N.last(d) in N.CACHE_DECORATORS for d in decorators) or _guarded_once(node)
 
     def _param(self, p: cst.Param, info: Function, inner: _Scope, outer: _Scope | None) -> None:
         name = p.name.value
@@ -533,6 +534,26 @@ class Indexer:
         if isinstance(default, cst.Call) and param.default_call in N.DEPENDS:
             param.depends = self._depends_target(default, annotation, outer)
             param.depends_in_default = True
+
+
+def _guarded_once(node: cst.FunctionDef) -> bool:
+    """`global x` and `if x is None:` (or `if not x:`) in the body: the work under it runs on the first call."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    names: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Global):
+                    names.update(n.name.value for n in small.names)
+        elif isinstance(stmt, cst.If) and names:
+            test = stmt.test
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test = test.expression
+            elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+                test = test.left if isinstance(test.comparisons[0].operator, cst.Is) else None
+            if isinstance(test, cst.Name) and test.value in names:
+                return True
+    return False
 
 
 def _through_local(raw: str | None, scope: _Scope | None) -> bool:

@@ -29,6 +29,8 @@ THREAD_OFFLOAD = frozenset(
         "asyncio.to_thread",
     }
 )
+# decorators that make a function compute its result once per arguments (a one-time initialisation)
+CACHE_DECORATORS = frozenset({"cache", "lru_cache", "cached", "alru_cache", "memoize", "memoized"})
 # `loop.run_in_executor(executor, fn, ...)`: the loop is rarely resolvable, so the method name decides.
 EXECUTOR_METHOD = "run_in_executor"
 

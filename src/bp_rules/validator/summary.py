@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Bumped when the shape or meaning of a summary changes, so that cached summaries of older runs are not reused.
+SUMMARY_VERSION = 2
+
 Span = tuple[int, int, int, int]  # line, col (1-based), end line, end col
 NO_SPAN: Span = (1, 1, 1, 1)
 
@@ -71,6 +74,8 @@ class Function:
     nested: bool = False
     awaits: int = 0  # await expressions in its own body
     yields: bool = False
+    # computes its result once and reuses it (`@functools.cache`, or `global x; if x is None: x = ...`)
+    memoized: bool = False
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bp_rules.validator.names import BLOCKING_CALLS, matches
 from bp_rules.validator.project import Project
+from bp_rules.validator.reachability import Reachability
 from bp_rules.validator.registry import ProjectCheck, register
 from bp_rules.validator.summary import Call, Function
 
@@ -53,8 +54,8 @@ class BlockingIndex:
         """For a sync function: the shortest call chain to a blocking call, e.g. [load_rates, requests.get]."""
         if fn.qualname in self._chains:
             return self._chains[fn.qualname]
-        if depth > MAX_DEPTH or fn.qualname in seen:
-            return None
+        if depth > MAX_DEPTH or fn.qualname in seen or fn.memoized:
+            return None  # a cached one-time initialisation blocks once, on the first call, not per request
         best: list[str] | None = None
         for call in fn.calls:
             if call.nested:
@@ -73,12 +74,9 @@ class BlockingIndex:
         return best
 
 
-def role_of(project: Project, fn: Function) -> str:
-    if project.is_route(fn):
-        return "route"
-    if project.is_dependency(fn):
-        return "dependency"
-    return "coroutine"
+def reached(reach: Reachability, fn: Function) -> list[str]:
+    """How a request reaches `fn`, as names: `["route get_rates", "load", "fn"]`."""
+    return [name.replace("`", "") for name in reach.path(fn)]
 
 
 @register
@@ -87,14 +85,17 @@ class BlockingIOInAsync(ProjectCheck):
 
     def check(self, project: Project) -> None:
         index = BlockingIndex(project)
+        reach = Reachability(project)
         # a sync Session call is reported by the rule that says precisely what to do about it
         defer_sessions = "db-no-sync-session-in-async" in project.selected
         from bp_rules.validator.checks.db_sessions import NoSyncSessionInAsync
 
         for fn, summary in project.functions.values():
-            if not fn.is_async:
-                continue
-            kind = role_of(project, fn)
+            if not fn.is_async or not reach.served(fn):
+                continue  # a coroutine only a command-line entry point runs holds up no request
+            kind = reach.kind(fn)
+            how = reached(reach, fn)
+            via = f" (reached as {' -> '.join(how)})" if len(how) > 1 else ""
             for call in fn.calls:
                 if call.awaited or call.nested:
                     continue
@@ -106,7 +107,7 @@ class BlockingIOInAsync(ProjectCheck):
                         self.rule_id,
                         summary.path,
                         call.span,
-                        f"`{display(blocked)}` blocks the event loop in async {kind} `{fn.name}`; "
+                        f"`{display(blocked)}` blocks the event loop in async {kind} `{fn.name}`{via}; "
                         "make it `def`, use an async client, or `await run_in_threadpool(fn, ...)`",
                     )
                     continue
@@ -115,7 +116,7 @@ class BlockingIOInAsync(ProjectCheck):
                     continue
                 chain = index.chain(callee)
                 if chain:
-                    path = " -> ".join([fn.name, *chain])
+                    path = " -> ".join([*(how if len(how) > 1 else [fn.name]), *chain])
                     project.report(
                         self.rule_id,
                         summary.path,

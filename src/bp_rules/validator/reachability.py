@@ -1,0 +1,118 @@
+"""Who runs a function: the server (routes, dependencies, middleware, lifespan and exception handlers, and
+everything they call), or only a command-line entry point (typer/click commands, `asyncio.run(...)`).
+
+Built in phase 2 from the call graph of the summaries. A blocking call in a coroutine that only a CLI command
+runs holds up no request, so the async rules leave it alone; a coroutine nobody is known to call is treated
+as served (library code a route may reach through a call the graph cannot see).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from bp_rules.validator.names import last
+from bp_rules.validator.project import Project
+from bp_rules.validator.summary import Call, Function
+
+LOOP_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
+CLI_LIBRARIES = ("typer", "click", "asyncclick", "cyclopts")
+CLI_DECORATORS = frozenset({"command", "callback", "group", "result_callback"})
+MIDDLEWARE_BASES = frozenset({"BaseHTTPMiddleware"})
+HANDLER_DECORATORS = {"middleware": "middleware", "exception_handler": "exception handler", "on_event": "lifespan"}
+
+
+def names(fn: Function) -> set[str]:
+    return {p.name for p in fn.params}
+
+
+class Reachability:
+    def __init__(self, project: Project):
+        self.project = project
+        self.edges: dict[str, list[str]] = {}
+        self.entries: dict[str, str] = {}  # server entry qualname -> what it is (route, dependency...)
+        cli_roots: list[str] = []
+        for fn, summary in project.functions.values():
+            self.edges[fn.qualname] = self._callees(fn.calls)
+            kind = self._server_kind(fn)
+            if kind:
+                self.entries[fn.qualname] = kind
+            elif self._is_cli(fn, summary) or any(c.name in LOOP_RUNNERS for c in fn.calls):
+                cli_roots.append(fn.qualname)
+        for summary in project.summaries.values():
+            if any(c.name in LOOP_RUNNERS for c in summary.module_calls):  # `if __name__ == "__main__": ...`
+                root = f"{summary.module}.<module>"
+                self.edges[root] = self._callees(summary.module_calls)
+                cli_roots.append(root)
+        self.parent: dict[str, str | None] = self._walk(list(self.entries))
+        self.cli = set(self._walk(cli_roots))
+
+    def _callees(self, calls: list[Call]) -> list[str]:
+        out = []
+        for call in calls:
+            for name in (call.name, *call.passed_refs):
+                found = self.project.function(name) if name else None
+                if found is not None:
+                    out.append(found[0].qualname)
+        return out
+
+    def _walk(self, roots: list[str]) -> dict[str, str | None]:
+        parent: dict[str, str | None] = dict.fromkeys(roots)
+        queue = deque(roots)
+        while queue:
+            current = queue.popleft()
+            for callee in self.edges.get(current, ()):
+                if callee not in parent:
+                    parent[callee] = current
+                    queue.append(callee)
+        return parent
+
+    def _server_kind(self, fn: Function) -> str | None:
+        project = self.project
+        if project.is_route(fn):
+            return "route"
+        if project.is_dependency(fn):
+            return "dependency"
+        for decorator in fn.decorators:
+            kind = HANDLER_DECORATORS.get(last(decorator))
+            if kind:
+                return kind
+        if "lifespan" in fn.name.lower():  # `FastAPI(lifespan=...)`: the keyword's value is not in the summary
+            return "lifespan"
+        if fn.in_class and fn.is_async and fn.name == "dispatch":
+            found = project.classes.get(fn.in_class)
+            if found and any(last(b) in MIDDLEWARE_BASES for b in found[0].bases):
+                return "middleware"
+        if fn.in_class and fn.is_async and fn.name == "__call__" and {"scope", "receive", "send"} <= names(fn):
+            return "middleware"  # a pure ASGI middleware
+        return None
+
+    @staticmethod
+    def _is_cli(fn: Function, summary) -> bool:
+        if not any(last(d) in CLI_DECORATORS for d in fn.decorators):
+            return False
+        return any(imp.module.split(".", 1)[0] in CLI_LIBRARIES for imp in summary.imports)
+
+    # --- queries ----------------------------------------------------------------------------------------
+
+    def served(self, fn: Function) -> bool:
+        """Run on behalf of a request, or not known to be run only by a command-line entry point."""
+        return fn.qualname in self.parent or fn.qualname not in self.cli
+
+    def kind(self, fn: Function) -> str:
+        return self.entries.get(fn.qualname, "coroutine")
+
+    def path(self, fn: Function) -> list[str]:
+        """How a request reaches `fn`, as names: `["route `get_rates`", "`load`", "`fn`"]`; just `fn` when no
+        server entry reaches it."""
+        chain: list[str] = []
+        current: str | None = fn.qualname
+        while current is not None and len(chain) < 64:
+            chain.append(current)
+            current = self.parent.get(current)
+        chain.reverse()
+        names = [f"`{self.project.functions[q][0].name}`" if q in self.project.functions else "" for q in chain]
+        if chain[0] in self.entries and len(chain) > 1:
+            names[0] = f"{self.entries[chain[0]]} {names[0]}"
+        if len(names) > 5:  # route -> first hop -> ... -> last hops
+            names = [*names[:2], "...", *names[-2:]]
+        return [n for n in names if n]
