@@ -160,6 +160,7 @@ class Indexer:
         self._pending_assigns: list[tuple[str, str]] = []
         self._pending_bases: list[tuple[ClassInfo, list[str]]] = []
         self._pending_deps: list[tuple[Function, list[str]]] = []
+        self._pending_returns: list[tuple[Function, cst.BaseExpression, _Scope | None]] = []
         self._class_stack: list[str] = []
 
     # --- public ---------------------------------------------------------------------------------------
@@ -339,6 +340,7 @@ class Indexer:
                 inner.locals.add(p.name.value)
         if node.returns is not None:
             self._walk(node.returns.annotation, scope, awaited=False, nested=scope is not None)
+            self._pending_returns.append((info, node.returns.annotation, scope))
         self._walk(node.body, inner, awaited=False, nested=False)
         info.memoized = any(N.last(d) in N.CACHE_DECORATORS for d in decorators) or _guarded_once(node)
 
@@ -381,7 +383,8 @@ class Indexer:
         self.span_targets.append((info, "span", node.name))
         self.class_nodes.setdefault(info.qualname, node)
         self.summary.classes.append(info)
-        self._pending_bases.append((info, [dotted(a.value) or "" for a in node.bases]))
+        # `Repository(Generic[T])`, `UserRepo(Repository[User])`: the class, without its type arguments
+        self._pending_bases.append((info, [dotted(_unsubscript(a.value)) or "" for a in node.bases]))
         for arg in (*node.bases, *node.keywords):
             self._walk(arg.value, scope, awaited=False, nested=scope is not None)
         self._class_stack.append(name)
@@ -459,6 +462,8 @@ class Indexer:
         for raw in self.raw_calls:
             raw.call.name = self.qualify(raw.raw, raw.scope)
             raw.call.receiver = _through_local(raw.raw, raw.scope)
+            if not raw.call.name and raw.call.receiver:
+                raw.call.raw = raw.raw or ""
             if raw.refs:
                 raw.call.passed_refs = tuple(self.qualify(r, raw.scope) for r in raw.refs)
         for name, callee in self._pending_assigns:
@@ -475,6 +480,9 @@ class Indexer:
             self._fill_param(param, node, outer)
         for info, bases in self._pending_bases:
             info.bases = tuple(self.qualify(b) for b in bases)
+            info.attributes = self._attributes(self.class_nodes[info.qualname])
+        for info, annotation, scope in self._pending_returns:
+            info.returns = self.type_of(annotation, scope)
         for info, deps in self._pending_deps:
             info.dependencies = tuple(filter(None, (self.qualify(d) for d in deps)))
         for route, endpoint, _node, function in self._pending_routes:
@@ -486,6 +494,75 @@ class Indexer:
                 qualified = self.qualify(endpoint)
                 if qualified:
                     self.summary.route_endpoints.append((qualified, route))
+
+    def type_of(self, annotation: cst.BaseExpression | None, scope: _Scope | None = None) -> str:
+        """The qualified type an annotation states, through `Annotated`, `Optional`/`X | None` and the
+        generator and iterator types a dependency yields through: `Generator[Session, None, None]` is Session."""
+        for _ in range(6):
+            if isinstance(annotation, cst.SimpleString):  # a forward reference, `"Session"`
+                value = string_value(annotation)
+                try:
+                    annotation = cst.parse_expression(value) if value else None
+                except cst.ParserSyntaxError:
+                    return ""
+            elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+                left, right = annotation.left, annotation.right
+                annotation = right if isinstance(left, cst.Name) and left.value == "None" else left
+            elif isinstance(annotation, cst.Subscript):
+                head = self.qualify_expr(annotation.value, scope)
+                first = annotation.slice[0].slice if annotation.slice else None
+                if not (head in N.ANNOTATED or N.last(head) in N.TYPE_WRAPPERS) or not isinstance(first, cst.Index):
+                    return head
+                annotation = first.value
+            else:
+                return self.qualify_expr(annotation, scope)
+        return ""
+
+    def _attributes(self, node: cst.ClassDef) -> dict[str, str]:
+        out: dict[str, str] = {}
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        init: cst.FunctionDef | None = None
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+                init = stmt
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    kind = self.type_of(small.annotation.annotation)
+                    if kind:
+                        out[small.target.value] = kind
+        if init is None:
+            return out
+        params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params]
+        if not params:
+            return out
+        self_name = params[0].name.value
+        typed = {p.name.value: self.type_of(p.annotation.annotation) for p in params[1:] if p.annotation}
+        for stmt in init.body.body if isinstance(init.body, cst.IndentedBlock) else ():
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value, annotation = small.targets[0].target, small.value, None
+                elif isinstance(small, cst.AnnAssign):
+                    target, value, annotation = small.target, small.value, small.annotation.annotation
+                else:
+                    continue
+                if not (
+                    isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name
+                ):
+                    continue
+                if annotation is not None:
+                    kind = self.type_of(annotation)
+                elif isinstance(value, cst.Name):
+                    kind = typed.get(value.value, "")
+                elif isinstance(value, cst.Call):
+                    callee = self.qualify_expr(value.func)
+                    kind = f"{callee}()" if callee else ""
+                else:
+                    kind = ""
+                if kind:
+                    out.setdefault(target.attr.value, kind)
+        return out
 
     def _is_route(self, route: Route) -> bool:
         router = route.router
@@ -534,6 +611,10 @@ class Indexer:
         if isinstance(default, cst.Call) and param.default_call in N.DEPENDS:
             param.depends = self._depends_target(default, annotation, outer)
             param.depends_in_default = True
+
+
+def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
+    return node.value if isinstance(node, cst.Subscript) else node
 
 
 def _guarded_once(node: cst.FunctionDef) -> bool:

@@ -29,6 +29,10 @@ THREAD_OFFLOAD = frozenset(
         "asyncio.to_thread",
     }
 )
+# generic types whose first argument is the value a dependency or an annotation really gives
+TYPE_WRAPPERS = frozenset(
+    {"Optional", "Generator", "AsyncGenerator", "Iterator", "AsyncIterator", "Iterable", "AsyncIterable", "Awaitable"}
+)
 # decorators that make a function compute its result once per arguments (a one-time initialisation)
 CACHE_DECORATORS = frozenset({"cache", "lru_cache", "cached", "alru_cache", "memoize", "memoized"})
 # `loop.run_in_executor(executor, fn, ...)`: the loop is rarely resolvable, so the method name decides.

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from bp_rules.validator.config import Config
 from bp_rules.validator.discovery import path_module_name
-from bp_rules.validator.summary import ClassInfo, FileSummary, Function, Param, Span
+from bp_rules.validator.names import last
+from bp_rules.validator.summary import Call, ClassInfo, FileSummary, Function, Param, Span
 
 if TYPE_CHECKING:
     from bp_rules.schema.loader import Pack
@@ -62,6 +63,7 @@ class Project:
                 if name in self.functions:
                     self.routes.add(name)
         self.dependencies = self._collect_dependencies()
+        self._call_names: dict[int, str] = {}
 
     def _spellings(self, summary: FileSummary) -> list[str]:
         """The names a module may be imported by: its package name, and its path below the project root or
@@ -143,6 +145,108 @@ class Project:
     def is_injected(self, fn: Function) -> bool:
         """A route, a dependency, or a function whose parameters FastAPI injects (only those have them)."""
         return self.is_route(fn) or self.is_dependency(fn) or any(self.param_dependency(p) for p in fn.params)
+
+    # --- types the code states ------------------------------------------------------------------------
+
+    def call_name(self, fn: Function | None, call: Call) -> str:
+        """The qualified callee of a call of `fn`, typed through what the code states: `self.repos.users.get_one`
+        is `RepositoryUsers.get_one` when `repos` and `users` are typed attributes or properties, and
+        `session.execute` is `sqlalchemy.orm.Session.execute` when `session=Depends(f)` and `f` yields a
+        `Session`. A method of an instance (`UserRepo().get`) or of a typed parameter is the class's method."""
+        if call.name:
+            if call.name not in self._call_names:
+                self._call_names[call.name] = self._through_class(call.name) or call.name
+            return self._call_names[call.name]
+        if not call.raw or fn is None:
+            return ""
+        parts = call.raw.split(".")
+        if parts[0].endswith("()"):
+            return ""
+        return self._members(self.param_type(fn, parts[0]), parts[1:])
+
+    def param_type(self, fn: Function, name: str) -> str:
+        """A parameter's type: its annotation, else what its dependency returns; a method's first parameter
+        is its class."""
+        for i, param in enumerate(fn.params):
+            if param.name != name:
+                continue
+            if i == 0 and fn.in_class and "staticmethod" not in {last(d) for d in fn.decorators}:
+                return fn.in_class
+            if param.annotation:
+                return param.annotation
+            dep = self.param_dependency(param)
+            if not dep:
+                return ""
+            found = self.function(dep)
+            if found is not None:
+                return found[0].returns
+            return f"{self.canonical(dep)}()" if self.canonical(dep) in self.classes else ""
+        return ""
+
+    def _members(self, kind: str, parts: list[str]) -> str:
+        """Walk `a.b().c` from a type through typed attributes, properties and method returns."""
+        for i, part in enumerate(parts):
+            if not kind:
+                return ""
+            called, attr = part.endswith("()"), part.removesuffix("()")
+            cls = self._project_class(kind)
+            if cls is None:  # a library type: the rest is spelled on it (`sqlalchemy.orm.Session.execute`)
+                return ".".join([kind, *parts[i:]])
+            method = self.method(cls, attr)
+            if i == len(parts) - 1:
+                return method or ""
+            if method is not None:
+                target = self.functions[method][0]
+                properties = {last(d) for d in target.decorators} & {"property", "cached_property"}
+                kind = target.returns if called or properties else ""
+            else:
+                kind = "" if called else self.attribute(cls, attr)
+        return ""
+
+    def _through_class(self, name: str) -> str | None:
+        """`pkg.Repo().get` or `pkg.AllRepos.users.get` (a parameter annotated with a project class): the
+        project method it reaches; None when the name is a project function already or names no class."""
+        if name in self.functions:
+            return None
+        parts = name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:i])
+            cls = self._project_class(head)
+            if cls is not None:
+                return self._members(cls, parts[i:]) or None
+            if head.endswith("()") and "()" not in head[:-2]:  # `get_repositories().users.get_one`
+                found = self.function(head[:-2])
+                if found is not None:
+                    return self._members(found[0].returns, parts[i:]) or None
+        return None
+
+    def _project_class(self, kind: str) -> str | None:
+        name = self.canonical(kind.removesuffix("()"))
+        return name if name in self.classes else None
+
+    def _bases(self, cls: str, depth: int = 0):
+        yield cls
+        found = self.classes.get(cls)
+        if found is None or depth > 6:
+            return
+        for base in found[0].bases:
+            name = self.canonical(base) if base else ""
+            if name in self.classes and name != cls:
+                yield from self._bases(name, depth + 1)
+
+    def method(self, cls: str, name: str) -> str | None:
+        """The qualname of a method of a project class, inherited from a project base class too."""
+        for owner in self._bases(cls):
+            if f"{owner}.{name}" in self.functions:
+                return f"{owner}.{name}"
+        return None
+
+    def attribute(self, cls: str, name: str) -> str:
+        for owner in self._bases(cls):
+            kind = self.classes[owner][0].attributes.get(name)
+            if kind:
+                return kind
+        return ""
 
     # --- reporting ------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Who runs a function: the server (routes, dependencies, middleware, lifespan and exception handlers, and
-everything they call), or only a command-line entry point (typer/click commands, `asyncio.run(...)`).
+everything they call), or only a command-line entry point (typer/click commands, `asyncio.run(...)`) or
+the test runner (tests and fixtures).
 
 Built in phase 2 from the call graph of the summaries. A blocking call in a coroutine that only a CLI command
 runs holds up no request, so the async rules leave it alone; a coroutine nobody is known to call is treated
@@ -30,26 +31,30 @@ class Reachability:
         self.project = project
         self.edges: dict[str, list[str]] = {}
         self.entries: dict[str, str] = {}  # server entry qualname -> what it is (route, dependency...)
-        cli_roots: list[str] = []
+        cli_roots: list[str] = []  # command-line and test entry points: no request waits on them
         for fn, summary in project.functions.values():
-            self.edges[fn.qualname] = self._callees(fn.calls)
+            self.edges[fn.qualname] = self._callees(fn.calls, fn)
             kind = self._server_kind(fn)
             if kind:
                 self.entries[fn.qualname] = kind
-            elif self._is_cli(fn, summary) or any(c.name in LOOP_RUNNERS for c in fn.calls):
+            elif (
+                self._is_cli(fn, summary)
+                or any(c.name in LOOP_RUNNERS for c in fn.calls)
+                or self._is_test(fn, summary.path)
+            ):
                 cli_roots.append(fn.qualname)
         for summary in project.summaries.values():
             if any(c.name in LOOP_RUNNERS for c in summary.module_calls):  # `if __name__ == "__main__": ...`
                 root = f"{summary.module}.<module>"
-                self.edges[root] = self._callees(summary.module_calls)
+                self.edges[root] = self._callees(summary.module_calls, None)
                 cli_roots.append(root)
         self.parent: dict[str, str | None] = self._walk(list(self.entries))
         self.cli = set(self._walk(cli_roots))
 
-    def _callees(self, calls: list[Call]) -> list[str]:
+    def _callees(self, calls: list[Call], fn: Function | None) -> list[str]:
         out = []
         for call in calls:
-            for name in (call.name, *call.passed_refs):
+            for name in (self.project.call_name(fn, call), *call.passed_refs):
                 found = self.project.function(name) if name else None
                 if found is not None:
                     out.append(found[0].qualname)
@@ -85,6 +90,13 @@ class Reachability:
         if fn.in_class and fn.is_async and fn.name == "__call__" and {"scope", "receive", "send"} <= names(fn):
             return "middleware"  # a pure ASGI middleware
         return None
+
+    @staticmethod
+    def _is_test(fn: Function, path: str) -> bool:
+        """A test or fixture: the test runner awaits it, not a request."""
+        name = path.rsplit("/", 1)[-1]
+        in_tests = path.startswith(("tests/", "test/")) or "/tests/" in path or name.startswith("test_")
+        return in_tests and (fn.name.startswith("test") or any("fixture" in d for d in fn.decorators))
 
     @staticmethod
     def _is_cli(fn: Function, summary) -> bool:

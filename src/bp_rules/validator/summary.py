@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Bumped when the shape or meaning of a summary changes, so that cached summaries of older runs are not reused.
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 Span = tuple[int, int, int, int]  # line, col (1-based), end line, end col
 NO_SPAN: Span = (1, 1, 1, 1)
@@ -36,6 +36,9 @@ class Call:
     passed_refs: tuple[str, ...] = ()
     # resolved through a parameter or local variable (`user.role()`): a method on an object, not a module
     receiver: bool = False
+    # the callee as written when its head is a parameter or local whose type phase 1 cannot know
+    # (`self.repos.users.get_one`, `session.execute` with `session=Depends(get_session)`); phase 2 types it
+    raw: str = ""
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class Function:
     nested: bool = False
     awaits: int = 0  # await expressions in its own body
     yields: bool = False
+    returns: str = ""  # the annotated return type, through Annotated, Optional and (Async)Generator/Iterator
     # computes its result once and reuses it (`@functools.cache`, or `global x; if x is None: x = ...`)
     memoized: bool = False
 
@@ -86,6 +90,9 @@ class ClassInfo:
     span: Span
     keywords: tuple[tuple[str, str], ...] = ()  # class keywords, e.g. (("table", "True"),)
     nested: bool = False
+    # instance attributes with a stated type: class-body annotations, `self.x = ...` in `__init__`
+    # (`C()` for an instance made by calling C)
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

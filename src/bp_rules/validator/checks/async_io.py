@@ -42,12 +42,13 @@ class BlockingIndex:
             return f"{alias.annotation}.{method}"
         return name
 
-    def blocking(self, call: Call) -> str | None:
-        name = self.expand(call.name)
-        return name if matches(name, self.patterns) or matches(call.name, self.patterns) else None
+    def blocking(self, call: Call, fn: Function | None = None) -> str | None:
+        called = self.project.call_name(fn, call) if fn is not None else call.name
+        name = self.expand(called)
+        return name if matches(name, self.patterns) or matches(called, self.patterns) else None
 
-    def callee(self, call: Call) -> Function | None:
-        found = self.project.function(call.name)
+    def callee(self, call: Call, fn: Function | None = None) -> Function | None:
+        found = self.project.function(self.project.call_name(fn, call) if fn is not None else call.name)
         return found[0] if found else None
 
     def chain(self, fn: Function, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str] | None:
@@ -60,11 +61,11 @@ class BlockingIndex:
         for call in fn.calls:
             if call.nested:
                 continue
-            blocked = self.blocking(call)
+            blocked = self.blocking(call, fn)
             if blocked:
                 best = [fn.name, display(blocked)]
                 break
-            callee = self.callee(call)
+            callee = self.callee(call, fn)
             if callee is not None and not callee.is_async:
                 sub = self.chain(callee, depth + 1, seen | {fn.qualname})
                 if sub is not None and (best is None or len(sub) + 1 < len(best)):
@@ -99,8 +100,9 @@ class BlockingIOInAsync(ProjectCheck):
             for call in fn.calls:
                 if call.awaited or call.nested:
                     continue
-                blocked = index.blocking(call)
-                if blocked and defer_sessions and NoSyncSessionInAsync._sync_session_method(index, call.name):
+                blocked = index.blocking(call, fn)
+                called = project.call_name(fn, call)
+                if blocked and defer_sessions and NoSyncSessionInAsync._sync_session_method(index, called):
                     continue
                 if blocked:
                     project.report(
@@ -111,7 +113,7 @@ class BlockingIOInAsync(ProjectCheck):
                         "make it `def`, use an async client, or `await run_in_threadpool(fn, ...)`",
                     )
                     continue
-                callee = index.callee(call)
+                callee = index.callee(call, fn)
                 if callee is None or callee.is_async:
                     continue
                 chain = index.chain(callee)

@@ -58,10 +58,10 @@ def first_blocking(index: BlockingIndex, fn: Function) -> tuple[Call, str] | Non
     for call in fn.calls:
         if call.awaited or call.nested:
             continue
-        blocked = index.blocking(call) or blocking_instance(index, call.name)
+        blocked = index.blocking(call, fn) or blocking_instance(index, call.name)
         if blocked:
             return call, f"`{display(blocked)}`"
-        callee = index.callee(call)
+        callee = index.callee(call, fn)
         if callee is not None and not callee.is_async:
             chain = index.chain(callee)
             if chain:

@@ -91,7 +91,7 @@ class NoSyncSessionInAsync(ProjectCheck):
             for call in fn.calls:
                 if call.awaited or call.nested:
                     continue
-                method = self._sync_session_method(index, call.name)
+                method = self._sync_session_method(index, project.call_name(fn, call))
                 if method is None:
                     continue
                 kind = "route" if project.is_route(fn) else "dependency" if project.is_dependency(fn) else "function"
