@@ -109,8 +109,8 @@ def router_facts(ctx: FileContext) -> tuple[list, list]:
                 target, value = small.target, small.value
             else:
                 continue
-            router = isinstance(value, cst.Call) and ctx.qualify(value.func) in ROUTER_FACTORIES
-            if router and isinstance(target, cst.Name):
+            # `summary.routers`: also the project's own APIRouter/FastAPI subclasses and router factories
+            if isinstance(value, cst.Call) and isinstance(target, cst.Name) and target.value in ctx.summary.routers:
                 name = f"{ctx.module}.{target.value}"
                 routers.append([name, has_tags(value), response_codes(ctx, value), hidden(ctx, value)])
     includes = []
