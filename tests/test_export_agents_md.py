@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,31 @@ def test_every_excerpt_line_comes_from_the_rule_examples(builtin) -> None:
 def test_every_excerpt_is_short(builtin) -> None:
     for rule in builtin.rules.values():
         ex = excerpt(rule)
-        assert len(ex.do.code_lines()) <= 4, rule.id
-        assert len(ex.dont.code_lines()) <= 3, rule.id  # two marked lines and one of context
+        assert len(ex.do.code_lines()) <= 12, rule.id
+        assert len(ex.dont.code_lines()) <= 12, rule.id
+
+
+def indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _balanced(lines: list[str]) -> bool:
+    text = "\n".join(line.split("  #")[0] for line in lines)
+    return all(text.count(a) == text.count(b) for a, b in ("()", "[]", "{}"))
+
+
+def test_excerpts_are_whole_statements(builtin) -> None:
+    """No side ends on a block header or a decorator, leaves a header without its body, or cuts a literal."""
+    for rule in builtin.rules.values():
+        ex = excerpt(rule)
+        for side in (ex.dont, ex.do):
+            code = side.code_lines()
+            assert not code[-1].rstrip().endswith(":"), (rule.id, code)
+            assert not code[-1].lstrip().startswith("@"), (rule.id, code)
+            assert _balanced(code), (rule.id, code)
+            for line, following in pairwise(code):
+                if line.rstrip().endswith(":"):  # a header is followed by its body (gaps aside)
+                    assert indent(following) > indent(line), (rule.id, line, following)
 
 
 RECORD = {

@@ -12,8 +12,10 @@ marked line, with the lines next to them, at most three), or, without such a fil
 from __future__ import annotations
 
 import difflib
+import io
 import re
 import textwrap
+import tokenize
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -31,6 +33,8 @@ _TOKEN = re.compile(r"\w+|\S")
 class Side:
     path: str
     lines: tuple[str | None, ...]  # None marks a gap
+    source: tuple[str, ...] = ()  # the file the lines come from, and their indices in it
+    picked: tuple[int, ...] = ()
 
     def code_lines(self) -> list[str]:
         return [line for line in self.lines if line is not None]
@@ -76,7 +80,7 @@ def _side(path: str, src: list[str], indices: list[int]) -> Side:
             lines.append(None)
         lines.append(text.rstrip())
         previous = index
-    return Side(path, tuple(lines))
+    return Side(path, tuple(lines), tuple(src), tuple(picked))
 
 
 def _marked_file(example: Example) -> ExampleFile:
@@ -217,4 +221,118 @@ def excerpt(rule: Rule) -> Excerpt:
             src = added.code.splitlines()
             first = next((i for i, line in enumerate(src) if _candidate(line, imports)), 0)
             do_side = _side(added.path, src, [first])
-    return Excerpt(dont_side, do_side)
+    return Excerpt(complete(dont_side), complete(do_side))
+
+
+# --- whole statements ----------------------------------------------------------------------------------
+
+
+def _depths(path: str, src: list[str]) -> list[tuple[int, int]] | None:
+    """(bracket depth at the start, at the end) of each line, strings and comments skipped; None when a
+    Python file does not tokenize."""
+    if language_of(path) == "python":
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(src) + "\n").readline))
+        except (tokenize.TokenError, SyntaxError):
+            return None
+        changes = [0] * (len(src) + 2)
+        for token in tokens:
+            if token.type == tokenize.OP and token.string in "([{":
+                changes[token.start[0]] += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                changes[token.start[0]] -= 1
+        depth = 0
+        out = []
+        for number in range(1, len(src) + 1):
+            start = depth
+            depth = max(0, depth + changes[number])
+            out.append((start, depth))
+        return out
+    out, depth = [], 0
+    for line in src:
+        start = depth
+        text = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", line).split("#", 1)[0]
+        depth = max(0, depth + sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}"))
+        out.append((start, depth))
+    return out
+
+
+def language_of(path: str) -> str:
+    return "python" if path.endswith(".py") else PurePosixPath(path).suffix
+
+
+def _brackets(index: int, depths: list[tuple[int, int]]) -> set[int]:
+    """The lines that open and close the brackets line `index` sits in or leaves open."""
+    out = set()
+    start, end = depths[index]
+    level = start
+    for j in range(index - 1, -1, -1):  # the openers of the enclosing brackets
+        if level == 0:
+            break
+        if depths[j][0] < level:
+            out.add(j)
+            level = depths[j][0]
+    target = min(start, level)
+    if end > target:
+        for k in range(index + 1, len(depths)):  # where the outermost one closes again
+            if depths[k][1] <= target:
+                out.add(k)
+                break
+    return out
+
+
+def _is_header(line: str, depth_end: int) -> bool:
+    code = line.split("#", 1)[0].rstrip()
+    return depth_end == 0 and code.endswith(":") and not code.lstrip().startswith(("lambda", "#"))
+
+
+def _body_start(src: list[str], header: int) -> int | None:
+    """The first line of a block's body: the next line with text, indented deeper than the header's
+    statement (the statement may start lines above a multi-line header)."""
+    indent = _indent(src[header])
+    for k in range(header + 1, len(src)):
+        if src[k].strip():
+            return k if _indent(src[k]) > indent else None
+    return None
+
+
+def complete(side: Side) -> Side:
+    """`side` with whole statements: every bracket a shown line sits in is opened and closed (the lines in
+    between stay a gap), and a block header (`def ...:`, `class ...:`, `try:`) is followed by the first
+    line of its body (itself completed), a decorator by what it decorates. An excerpt then never ends on a
+    dangling header or cuts a literal."""
+    src = list(side.source)
+    if not src or not side.picked:
+        return side
+    depths = _depths(side.path, src)
+    if depths is None:
+        return side
+    picked = set(side.picked)
+    python = language_of(side.path) == "python"
+    for _ in range(len(src)):
+        added = set()
+        for index in picked:
+            added |= _brackets(index, depths)
+        if python:
+            kept = sorted(picked | added)
+            for index in kept:
+                statement_end = min((k for k in kept if k >= index and depths[k][1] == 0), default=index)
+                if src[index].lstrip().startswith("@"):  # a decorator needs what it decorates
+                    decorated = next((k for k in range(statement_end + 1, len(src)) if src[k].strip()), None)
+                    if decorated is not None:
+                        added.add(decorated)
+                    continue
+                if not _is_header(src[statement_end], depths[statement_end][1]):
+                    continue
+                following = [k for k in kept if k > statement_end]
+                if following and _indent(src[following[0]]) > _indent(src[index]):
+                    continue
+                body = _body_start(src, statement_end)
+                if body is not None:
+                    added.add(body)
+        if added <= picked:
+            break
+        picked |= added
+    if picked == set(side.picked):
+        return side
+    return _side(side.path, src, sorted(picked))
