@@ -227,6 +227,48 @@ def rules_validate(dirs: tuple[Path, ...]) -> None:
     click.echo(f"{total} record(s) valid{examples}.", err=True)
 
 
+@rules.command("docs")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The directory to write the pages into (docs/rules in the bp-rules repository).",
+)
+@click.option("--check", is_flag=True, help="Exit 1 and print a diff when a page differs from what would be written.")
+@RULES_DIR_OPTION
+def rules_docs(out: Path, check: bool, rule_dirs: tuple[Path, ...]) -> None:
+    """Write one Markdown page per rule (what it does, why, Don't, Do, fix, options, how it is checked,
+    references) and an index, README.md.
+
+    \b
+    Examples:
+      bp-rules rules docs --out docs/rules
+      bp-rules rules docs --out docs/rules --check     in CI: exit 1 when a page drifted
+    """
+    from bp_rules.agents.writer import ExportError, apply, unified_diff
+    from bp_rules.rule_pages import changes
+
+    pack = _load(rule_dirs)
+    try:
+        planned = [c for c in changes(out, pack.sorted_rules()) if c.action != "unchanged"]
+        if check:
+            if planned:
+                sys.stdout.write(unified_diff(planned))
+                click.echo(
+                    f"bp-rules: {len(planned)} page(s) out of date; run `bp-rules rules docs --out {out}`.", err=True
+                )
+                raise SystemExit(1)
+            click.echo("bp-rules: rule pages up to date.", err=True)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        apply(out, planned)
+    except ExportError as exc:
+        for problem in exc.problems:
+            click.echo(f"bp-rules: {problem}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"bp-rules: {len(planned)} page(s) changed in {out}.", err=True)
+
+
 @cli.command("schema")
 @click.option("--matrix", is_flag=True, help="Print the schema of the version matrix instead.")
 def schema_cmd(matrix: bool) -> None:

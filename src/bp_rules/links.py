@@ -20,3 +20,12 @@ def pages_base(version: str = __version__) -> str:
 
 def rule_page(rule_id: str, version: str = __version__) -> str:
     return f"{pages_base(version)}{rule_id}.md"
+
+
+def published(pack) -> frozenset[str]:
+    """The ids of `pack`'s rules that have a published page: the built-in records (a record of your own,
+    even one replacing a built-in id, has none)."""
+    from bp_rules.schema.loader import builtin_rules_dir
+
+    root = builtin_rules_dir().resolve()
+    return frozenset(i for i, path in pack.sources.items() if path.resolve().is_relative_to(root))

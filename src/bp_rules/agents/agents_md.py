@@ -21,6 +21,7 @@ from bp_rules.agents import markdown as md
 from bp_rules.agents.content import Selection, is_universal
 from bp_rules.agents.target import Budget, Target
 from bp_rules.agents.writer import block
+from bp_rules.links import pages_base
 from bp_rules.schema.models import Rule, Severity
 
 PATH = "AGENTS.md"
@@ -86,6 +87,11 @@ def _applies(globs: list[str], path: str) -> bool:
     return pathspec.PathSpec.from_lines("gitignore", globs).match_file(path)
 
 
+def _pages(sel: Selection) -> str:
+    """Where each rule's page is, when the rules have published pages."""
+    return sel.text("rule_pages", base=pages_base()) if sel.pages else ""
+
+
 def document(sel: Selection) -> str:
     """The body of AGENTS.md (what goes between the managed-block markers), in the selection's detail."""
     return full_document(sel) if sel.detail == "full" else compact_document(sel)
@@ -94,7 +100,7 @@ def document(sel: Selection) -> str:
 def full_document(sel: Selection) -> str:
     """Every rule in full, with a quick-reference table and a checklist of every error and warning rule."""
     g = sel.guides
-    parts = [f"# {g.get('title', 'Best practices')}", sel.text("purpose")]
+    parts = [f"# {g.get('title', 'Best practices')}", sel.text("purpose"), _pages(sel)]
     if sel.matrix.packages:
         parts += ["## Version matrix", sel.text("matrix_intro"), md.matrix_table(sel.matrix)]
     if sel.matrix.banned:
@@ -193,7 +199,7 @@ def compact_document(sel: Selection) -> str:
     for rule in sel.rules:
         entries[rule.id] = md.rule_compact(rule, files=_specific(rule))
         entries[f"-{rule.id}"] = md.rule_compact(rule, code=False, files=_specific(rule))
-    head = [f"# {g.get('title', 'Best practices')}", sel.text("purpose_compact")]
+    head = [f"# {g.get('title', 'Best practices')}", sel.text("purpose_compact"), _pages(sel)]
     parts = []
     if sel.matrix.packages:
         parts += ["## Version matrix", sel.text("matrix_intro_compact"), md.matrix_table_compact(sel.matrix)]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from bp_rules.agents.layout import CONFTEST_GLOB, TESTS_GLOBS, Layout
+from bp_rules.links import published
 from bp_rules.schema.loader import Pack
 from bp_rules.schema.models import Matrix, Rule, Severity
 
@@ -167,13 +168,6 @@ class Selection:
         return groups
 
 
-def _builtin_ids(pack: Pack) -> frozenset[str]:
-    from bp_rules.schema.loader import builtin_rules_dir
-
-    root = builtin_rules_dir().resolve()
-    return frozenset(i for i, path in pack.sources.items() if path.resolve().is_relative_to(root))
-
-
 def select(pack: Pack, options: Options = Options(), layout: Layout | None = None) -> Selection:
     guides = load_guides()
     if options.select:
@@ -206,5 +200,5 @@ def select(pack: Pack, options: Options = Options(), layout: Layout | None = Non
         categories=ordered,
         detail=options.detail,
         layout=layout or Layout(),
-        pages=_builtin_ids(pack),
+        pages=published(pack),
     )

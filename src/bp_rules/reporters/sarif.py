@@ -5,22 +5,25 @@ from __future__ import annotations
 import json
 
 from bp_rules import __version__
+from bp_rules.links import published, rule_page
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def _rule_descriptor(rule_id: str, pack) -> dict:
+def _rule_descriptor(rule_id: str, pack, pages: frozenset[str] = frozenset()) -> dict:
     rule = pack.rules.get(rule_id) if pack else None
     if rule is None:
         return {"id": rule_id, "shortDescription": {"text": rule_id}}
     help_text = f"{rule.summary}\n\nWhy: {' '.join(rule.rationale.split())}\n\nFix: {rule.fix}"
+    page = {"helpUri": rule_page(rule.id)} if rule.id in pages else {}  # the rule's published page
     return {
         "id": rule.id,
         "name": rule.title,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(rule.rationale.split())},
         "help": {"text": help_text, "markdown": help_text},
+        **page,
         "defaultConfiguration": {"level": LEVELS[rule.severity.value]},
         "properties": {"category": rule.category, "tags": [rule.category, *rule.ruff]},
     }
@@ -52,6 +55,7 @@ def _fixes(finding, fix, pack) -> list[dict]:
 def render(findings, *, pack=None, fixes=None, **_) -> str:
     fixes = fixes or {}
     rule_ids = sorted({f.rule for f in findings})
+    pages = published(pack) if pack is not None and hasattr(pack, "sources") else frozenset()
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = [
         {
@@ -86,7 +90,7 @@ def render(findings, *, pack=None, fixes=None, **_) -> str:
                         "name": "bp-rules",
                         "version": __version__,
                         "informationUri": "https://pypi.org/project/bp-rules/",
-                        "rules": [_rule_descriptor(r, pack) for r in rule_ids],
+                        "rules": [_rule_descriptor(r, pack, pages) for r in rule_ids],
                     }
                 },
                 "results": results,
