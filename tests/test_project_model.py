@@ -260,3 +260,22 @@ def test_verify_diff_from_a_project_directory_agrees_with_verify(tmp_path, capsy
     from_verify = _findings(capsys, backend)
     assert (str((tmp_path / route).resolve()), 10, RULE) in from_diff
     assert {f for f in from_diff if "/backend/" in f[0]} == from_verify
+
+
+def test_domain_rules_see_an_installed_src_package_by_its_import_name(tmp_path, pack):
+    from tests.conftest import verify_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": PYPROJECT + '\n[tool.hatch.build.targets.wheel]\npackages = ["src/shop"]\n',
+            "src/shop/__init__.py": "",
+            "src/shop/orders/__init__.py": "",
+            "src/shop/orders/service.py": "from shop.billing import service as billing_service\n",
+            "src/shop/billing/__init__.py": "",
+            "src/shop/billing/service.py": "from shop.orders import service as orders_service\n",
+        },
+    )
+    found = verify_tree(tmp_path, pack, select=("structure-no-domain-import-cycles",))
+    assert found  # one finding per cycle
+    assert {f.path for f in found} <= {"src/shop/orders/service.py", "src/shop/billing/service.py"}

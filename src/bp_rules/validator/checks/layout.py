@@ -221,8 +221,8 @@ class Layout:
             rest = [PurePosixPath(p).relative_to(root).parts for p in below]
             direct = [r for r in rest if len(r) == 1]
             packages = sorted({r[0] for r in rest if len(r) > 1})
-            dotted = root.replace("/", ".")
-            spelled_with_root = any(m == dotted or m.startswith(dotted + ".") for m in modules)
+            spellings = {root.replace("/", "."), self.project.config.dotted(root)}
+            spelled_with_root = any(m == d or m.startswith(d + ".") for m in modules for d in spellings)
             imported_bare = [pkg for pkg in packages if any(m == pkg or m.startswith(pkg + ".") for m in modules)]
             if not direct and not spelled_with_root and imported_bare:
                 out.extend(f"{root}/{pkg}" for pkg in imported_bare)
@@ -299,7 +299,7 @@ class Layout:
         return path if path in self.project.summaries else None
 
     def root_module(self, root: str) -> str:
-        return root.replace("/", ".")
+        return self.project.config.dotted(root)
 
     def domain_of_module(self, module: str) -> tuple[str, str, tuple[str, ...], str] | None:
         """`src.auth.service.user` (or `auth.service.user` in a src-layout) -> (root, `auth`, rest below it,
@@ -359,8 +359,13 @@ class Layout:
         return len(rest) > 1 and name not in self.role_stems and name not in GENERIC_STEMS
 
     def _spellings(self, root: str) -> list[str]:
+        """How imports spell a source root: its module name (`dispatch` for `src/dispatch` when `src` is on
+        sys.path), its path, and its path below another source root."""
         dotted = root.replace("/", ".")
         out = [dotted]
+        module = self.project.config.dotted(root)
+        if module not in out:
+            out.insert(0, module)
         for configured in self.project.config.source_roots:
             prefix = configured.replace("/", ".") + "."
             if dotted.startswith(prefix):
