@@ -138,11 +138,11 @@ def test_categories_are_id_prefixes_and_counts():
     assert all(r.id.startswith(r.category + "-") for r in pack.rules.values())
 
 
-def test_matrix_lists_the_nine_pins_and_the_banned_packages():
+def test_matrix_lists_the_eleven_pins_and_the_banned_packages():
     matrix = load_pack().matrix
     names = {p.package for p in matrix.packages}
     assert names == {"python", "fastapi", "pydantic", "pydantic-settings", "sqlalchemy", "alembic", "httpx",
-                     "pyjwt", "ruff"}  # fmt: skip
+                     "pyjwt", "ruff", "pytest-asyncio", "asgi-lifespan"}  # fmt: skip
     assert {b.package for b in matrix.banned} == {"python-jose", "async-asgi-testclient", "databases"}
     pack = load_pack()
     assert all(b.rule in pack.rules for b in matrix.banned)

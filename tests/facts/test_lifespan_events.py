@@ -53,3 +53,19 @@ def test_with_a_lifespan_the_apps_on_event_handlers_never_run_but_an_included_ro
     assert "lifespan" in fired
     assert "router on_event" in fired
     assert "app on_event" not in fired
+
+
+@backs(RULE)
+def test_without_a_lifespan_on_event_and_on_startup_still_run():
+    fired: list[str] = []
+
+    async def on_startup() -> None:
+        fired.append("on_startup")
+
+    async def on_event() -> None:
+        fired.append("on_event")
+
+    app = FastAPI(on_startup=[on_startup])
+    _quietly(lambda: app.on_event("startup")(on_event))
+    run_lifespan(app)
+    assert sorted(fired) == ["on_event", "on_startup"]

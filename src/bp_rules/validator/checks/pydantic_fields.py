@@ -582,6 +582,11 @@ class NoV1ApiSyntax(FileCheck):
 
 def _config_key_message(key: str) -> str:
     new = V1_CONFIG_KEYS[key]
+    if new == "populate_by_name":  # the 2.11+ spelling; `populate_by_name` still works and suits older 2.x
+        return (
+            f"`{key}` is a Pydantic v1 config key that v2 ignores; use `populate_by_name` "
+            "(or `validate_by_name` on Pydantic 2.11+)"
+        )
     if new:
         return f"`{key}` is a Pydantic v1 config key that v2 ignores; use `{new}`"
     return f"`{key}` is a Pydantic v1 config key that v2 no longer supports; remove it"
