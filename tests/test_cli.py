@@ -6,8 +6,10 @@ import json
 import subprocess
 import sys
 
+import click
+
 from bp_rules import __version__
-from bp_rules.cli import main
+from bp_rules.cli import cli, main
 from bp_rules.schema import generate_schema
 
 
@@ -81,6 +83,22 @@ def test_every_command_has_help_with_examples_and_its_options(capsys):
         assert f"Usage: bp-rules {' '.join(command)}".rstrip() in out, command
         options = out[out.index("Options:") :]
         assert option in options, command
+
+
+def _every_command(group: click.Group, path: tuple[str, ...] = ()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from _every_command(command, (*path, name))
+
+
+def test_every_registered_command_has_an_example_in_its_help(capsys):
+    for command in [*_every_command(cli), ("verify", "diff")]:
+        assert main([*command, "--help"]) == 0, command
+        out = capsys.readouterr().out
+        assert "Example" in out and "Options:" in out, command
 
 
 def test_rules_list_unknown_category_is_a_usage_error(capsys):
