@@ -252,3 +252,25 @@ def test_add_noqa_skips_a_line_inside_a_multiline_string_and_keeps_the_encoding(
 
 def rules_of(json_text: str) -> set[tuple[int, str]]:
     return {(f["line"], f["rule"]) for f in json.loads(json_text)}
+
+
+def test_add_noqa_on_syntax_newer_than_the_running_python(tmp_path, monkeypatch, capsys):
+    # `except A, B:` (Python 3.14) is read by libcst; the edit is checked token by token, not by `ast`
+    code = "def f():\n    try:\n        pass\n    except KeyError, ValueError:\n        raise RuntimeError('x')\n"
+    write_tree(tmp_path, {"pyproject.toml": PYPROJECT, "a.py": code})
+    monkeypatch.chdir(tmp_path)
+    outcome = verify(capsys, "--no-cache", "--add-noqa", "--select", "errors-chain-from")
+    assert "Added 1 suppression(s) to 1 file(s)." in outcome.err, outcome.err
+    assert "        raise RuntimeError('x')  # noqa: errors-chain-from\n" in (tmp_path / "a.py").read_text()
+
+
+def test_add_noqa_goes_on_through_every_project_and_lists_what_it_cannot_suppress(tmp_path, monkeypatch, capsys):
+    ini = "[alembic]\nscript_location = migrations\n"
+    write_tree(tmp_path, {"pyproject.toml": PYPROJECT, "alembic.ini": ini, "a.py": "import jose\n",
+                          "svc/pyproject.toml": PYPROJECT, "svc/b.py": "import jose\n"})  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    outcome = verify(capsys, "--no-cache", "--add-noqa")
+    assert outcome.code == 1
+    assert "alembic.ini:" in outcome.err and "not a Python or TOML file" in outcome.err
+    assert (tmp_path / "a.py").read_text() == "import jose  # noqa: auth-pyjwt-not-jose\n"
+    assert (tmp_path / "svc/b.py").read_text() == "import jose  # noqa: auth-pyjwt-not-jose\n"

@@ -4,13 +4,12 @@ codebase and hold only new code to the rules (ruff's `--add-noqa`).
 A comment goes on the finding's first or last line, whichever can take one (not inside a multi-line string,
 not after a line continuation). An existing `# noqa:` naming bp-rules ids is extended; otherwise a new
 `# noqa: <id>` is appended after whatever comment the line has. Running it twice adds nothing: suppressed
-findings are no longer reported. A file is written only when its syntax tree (Python) or data (TOML) is
-unchanged by the edit, and atomically.
+findings are no longer reported. A file is written only when the edit changed nothing but comments (its
+tokens for Python, its data for TOML), and atomically.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import os
@@ -113,13 +112,19 @@ def _lines_without_room(text: str) -> set[int]:
 
 
 def _same_meaning(old: str, new: str, python: bool) -> bool:
-    """Only parses (never runs) the file."""
+    """The edit added comments and nothing else. Only parses (never runs) the file; Python is compared token
+    by token, so that syntax newer than the running Python (which libcst reads) is no obstacle."""
     try:
         if python:
-            return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+            return _code_tokens(old) == _code_tokens(new)
         return tomllib.loads(old) == tomllib.loads(new)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (tokenize.TokenError, SyntaxError, ValueError, RecursionError, MemoryError):
         return False
+
+
+def _code_tokens(text: str) -> list[tuple[int, str]]:
+    skipped = (tokenize.COMMENT, tokenize.NL)
+    return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in skipped]
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

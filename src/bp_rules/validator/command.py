@@ -186,6 +186,9 @@ class _Report:
     in_scope: bool = False
     fail_on: str = DEFAULT_FAIL_ON
     pack: object = None
+    noqa_added: int = 0  # --add-noqa: suppressions written, files changed, findings left with the reason
+    noqa_files: int = 0
+    noqa_left: list = field(default_factory=list)
 
 
 def _execute(targets: list[Path], *, change, fmt, fail_on, select, ignore, rule_dirs, source_roots,
@@ -230,6 +233,7 @@ def _execute(targets: list[Path], *, change, fmt, fail_on, select, ignore, rule_
         named = ", ".join(str(t) for t in targets)
         raise click.ClickException(f"{named}: no Python or project files to check (excluded, ignored or none)")
     if add_noqa:
+        _noqa_summary(report)
         return
     report.findings.sort(key=lambda pair: pair[0])
     shown_findings = [f for f, _ in report.findings]
@@ -308,7 +312,7 @@ def _check_project(project: ProjectPlan, home: Path, report: _Report, *, change,
     if local_change is not None:
         findings = [f for f in findings if _in_change(f, local_change, files)]
     if add_noqa:
-        _add_noqa(home, findings)
+        _add_noqa(home, findings, report)
         return
     threshold = Severity(config.fail_on or DEFAULT_FAIL_ON)
     report.fail_on = threshold.value
@@ -357,15 +361,22 @@ def _within(rel: str, scope: list[str]) -> bool:
     return any(not s or rel == s or rel.startswith(s + "/") for s in scope)
 
 
-def _add_noqa(root: Path, findings) -> None:
+def _add_noqa(root: Path, findings, report: _Report) -> None:
     from bp_rules.validator.add_noqa import add_noqa
 
     added, files, left = add_noqa(root, findings)
-    for finding in left:
-        click.echo(f"{_relative_to_cwd(root / finding.path)}:{finding.line}: {finding.rule}: {left[finding]}", err=True)
-    click.echo(f"Added {added} suppression(s) to {files} file(s).", err=True)
-    if left:
-        click.echo(f"{len(left)} finding(s) could not be suppressed by a comment; see above.", err=True)
+    report.noqa_added += added
+    report.noqa_files += files
+    report.noqa_left += [f"{_relative_to_cwd(root / f.path)}:{f.line}: {f.rule}: {why}" for f, why in left.items()]
+
+
+def _noqa_summary(report: _Report) -> None:
+    """After every project: what --add-noqa wrote, and what it could not (exit 1 then)."""
+    for line in report.noqa_left:
+        click.echo(line, err=True)
+    click.echo(f"Added {report.noqa_added} suppression(s) to {report.noqa_files} file(s).", err=True)
+    if report.noqa_left:
+        click.echo(f"{len(report.noqa_left)} finding(s) could not be suppressed by a comment; see above.", err=True)
         raise SystemExit(1)
 
 
