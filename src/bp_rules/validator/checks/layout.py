@@ -241,7 +241,7 @@ class Layout:
                 role = self.project.config.role_of(rest[-1])
                 if role is None:
                     for folder in reversed(rest[:-1]):
-                        role = self.role_stems.get(folder)
+                        role = self.folder_role(folder)
                         if role is not None:
                             break
                 exempt = any("/".join(parts[:i]) in exempt_dirs for i in range(len(root_parts) + 1, len(parts)))
@@ -311,6 +311,14 @@ class Layout:
                     if rest and self.is_domain_name(rest[0], root) and self._is_domain(root, rest):
                         return root, rest[0], rest[1:], prefix
         return None
+
+    def folder_role(self, folder: str) -> str | None:
+        """The role a folder of modules plays: `models/` or `model/` (one module per entity) like `models.py`."""
+        return (
+            self.role_stems.get(folder)
+            or self.role_stems.get(f"{folder}s")
+            or (self.role_stems.get(folder[:-1]) if folder.endswith("s") else None)
+        )
 
     def is_domain_name(self, name: str | None, root: str | None = None) -> bool:
         """Packages named like a role or a shared concern (`database/`, `core/`, `models/`) are global, and so
