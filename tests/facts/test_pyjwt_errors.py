@@ -39,3 +39,9 @@ def test_a_token_without_exp_is_accepted_unless_exp_is_required():
     assert jwt.decode(token, KEY, algorithms=["HS256"]) == {"sub": "1"}
     with pytest.raises(jwt.MissingRequiredClaimError):
         jwt.decode(token, KEY, algorithms=["HS256"], options={"require": ["exp"]})
+
+
+@backs(RULE)
+def test_decode_without_algorithms_fails():
+    with pytest.raises(jwt.DecodeError, match="algorithms"):
+        jwt.decode(_token(), KEY)

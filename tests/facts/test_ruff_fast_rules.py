@@ -36,3 +36,15 @@ def test_select_fast_reports_fast002_without_preview(tmp_path: Path):
         check=False,
     )
     assert "FAST002" in result.stdout, result.stdout + result.stderr
+
+
+@backs("tooling-ruff-check-subcommand")
+def test_a_bare_ruff_path_is_an_error_not_a_lint_run(tmp_path: Path):
+    (tmp_path / "main.py").write_text(ROUTE)
+    ruff = Path(sys.executable).with_name("ruff")
+    bare = subprocess.run([str(ruff), "main.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert bare.returncode == 2, bare.stdout + bare.stderr
+    check = subprocess.run(
+        [str(ruff), "check", "--isolated", "main.py"], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert check.returncode == 0
