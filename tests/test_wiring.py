@@ -149,3 +149,18 @@ def test_the_wired_hook_commands_answer(tmp_path: Path) -> None:
                               text=True, cwd=root, timeout=120)  # fmt: skip
         assert done.returncode == 0, (name, done.stderr)
         assert "async-no-blocking-io-in-async-route" in done.stdout, (name, done.stdout, done.stderr)
+
+
+def test_export_settings_choose_the_wiring(tmp_path: Path) -> None:
+    """`[tool.bp-rules.export] wire` makes a plain `export --check` (the pre-commit hook) cover the entries."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.bp-rules.export]\ntargets = ["claude"]\nwire = ["hooks"]\nwire-command = ".venv/bin/bp-rules"\n'
+    )
+    assert run_export("--rules", str(TEST_PACK), "--out", str(tmp_path)).exit_code == 0
+    settings = json.loads((tmp_path / ".claude/settings.json").read_text())
+    assert settings["hooks"]["PostToolUse"][0]["hooks"][0]["command"] == ".venv/bin/bp-rules hook claude"
+    assert not (tmp_path / ".mcp.json").exists()
+    (tmp_path / ".claude/settings.json").write_text("{}\n")
+    assert run_export("--rules", str(TEST_PACK), "--out", str(tmp_path), "--check").exit_code == 1
+    (tmp_path / "pyproject.toml").write_text('[tool.bp-rules.export]\ntargets = ["claude"]\nwire = ["nope"]\n')
+    assert run_export("--rules", str(TEST_PACK), "--out", str(tmp_path)).exit_code == 2

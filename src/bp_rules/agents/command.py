@@ -146,13 +146,14 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     type=click.Choice([*WIRES, "all"]),
     multiple=True,
     help="Also write the agents' hook and/or MCP server entries into their JSON settings files "
-    "(claude, cursor, copilot, gemini, and agents for Codex); only bp-rules' own entries are touched.",
+    "(claude, cursor, copilot, gemini, and agents for Codex); only bp-rules' own entries are touched. "
+    "Default: [tool.bp-rules.export] wire.",
 )
 @click.option(
     "--wire-command",
-    default="bp-rules",
-    show_default=True,
-    help="How the agents start bp-rules in the wired entries (e.g. .venv/bin/bp-rules, or uv run bp-rules).",
+    default=None,
+    help="How the agents start bp-rules in the wired entries (e.g. .venv/bin/bp-rules, or uv run bp-rules). "
+    "Default: [tool.bp-rules.export] wire-command, else bp-rules.",
 )
 def export(
     target_names: tuple[str, ...],
@@ -166,7 +167,7 @@ def export(
     check: bool,
     budget: str | None,
     wire: tuple[str, ...],
-    wire_command: str,
+    wire_command: str | None,
 ) -> None:
     """Write the rules as instruction files for coding agents.
 
@@ -235,8 +236,11 @@ def export(
     try:
         outputs, owned, rendered = collect_by_target(targets, options, pack, layout)
         changes = plan(out, outputs, owned)
+        wire = wire or settings.wire
         if wire:
-            wired, notes = plan_wiring(out, [t.name for t in targets], WIRES if "all" in wire else wire, wire_command)
+            wires = WIRES if "all" in wire else wire
+            command = wire_command or settings.wire_command or "bp-rules"
+            wired, notes = plan_wiring(out, [t.name for t in targets], wires, command)
             changes = sorted([*changes, *wired], key=lambda c: c.path)
             for note in notes:
                 click.echo(f"bp-rules: note: {note}", err=True)

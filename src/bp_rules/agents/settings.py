@@ -10,7 +10,8 @@ from pathlib import Path
 from bp_rules.agents.content import DETAILS
 
 BUDGET_MODES = ("warn", "strict")
-KEYS = {"targets", "detail", "budget"}
+KEYS = {"targets", "detail", "budget", "wire", "wire-command"}
+WIRES = ("hooks", "mcp", "all")
 
 
 class SettingsError(ValueError):
@@ -22,6 +23,8 @@ class ExportSettings:
     targets: tuple[str, ...] = ()
     detail: str | None = None
     budget: str | None = None
+    wire: tuple[str, ...] = ()
+    wire_command: str | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -51,4 +54,12 @@ def load_export_settings(root: Path, known_targets: tuple[str, ...]) -> ExportSe
     budget = section.get("budget")
     if budget is not None and budget not in BUDGET_MODES:
         raise SettingsError(f"[tool.bp-rules.export] budget: expected one of {', '.join(BUDGET_MODES)}")
-    return ExportSettings(tuple(targets), detail, budget, warnings)
+    wire = section.get("wire", [])
+    if isinstance(wire, str):
+        wire = [wire]
+    if not isinstance(wire, list) or not set(wire) <= set(WIRES):
+        raise SettingsError(f"[tool.bp-rules.export] wire: expected a list of {', '.join(WIRES)}")
+    wire_command = section.get("wire-command")
+    if wire_command is not None and (not isinstance(wire_command, str) or not wire_command.strip()):
+        raise SettingsError('[tool.bp-rules.export] wire-command: expected a command, e.g. ".venv/bin/bp-rules"')
+    return ExportSettings(tuple(targets), detail, budget, tuple(wire), wire_command, warnings)
