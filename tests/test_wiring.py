@@ -57,6 +57,21 @@ def test_merge_is_idempotent_and_byte_stable() -> None:
     assert '\n    "hooks"' in once and not once.endswith("\n")  # its indentation and final newline kept
 
 
+def test_merge_keeps_every_other_byte_of_a_hand_formatted_file() -> None:
+    before = (
+        '{\n  "permissions": {"allow": ["Bash(npm test)", "Read"]},\n'
+        '  "hooks": {\n    "PostToolUse": [\n'
+        '      {"matcher": "Bash", "hooks": [{"type": "command", "command": "./l.sh"}]}\n'
+        "    ]\n  }\n}\n"
+    )
+    after = merge(before, [OURS, Key(("mcpServers", "bp-rules"), {"command": "bp-rules"})])
+    assert after.startswith(before[: before.index("./l.sh")])  # the compact lines are not re-laid out
+    assert '"./l.sh"}]},\n      {\n        "matcher": "Edit|Write"' in after  # ours laid out like its siblings
+    assert after.endswith('  "mcpServers": {\n    "bp-rules": {\n      "command": "bp-rules"\n    }\n  }\n}\n')
+    one_line = '{"a": 1, "hooks": {"PostToolUse": [{"x": 1}]}}'
+    assert merge(one_line, [OURS]) == one_line[:-3] + ", " + json.dumps(OURS.value) + "]}}"
+
+
 def test_merge_replaces_a_stale_entry_in_place_and_drops_duplicates() -> None:
     stale = {"matcher": "Edit|Write|MultiEdit", "hooks": [{"command": "old/bp-rules hook claude", "timeout": 5}]}
     other = {"matcher": "Bash", "hooks": [{"command": "./lint.sh"}]}
