@@ -77,6 +77,7 @@ class FileContext:
     config: Config
     placement: Placement
     pending: list[PendingFinding] = field(default_factory=list)
+    memo: dict[str, object] = field(default_factory=dict)  # per-file facts several checks or routes reuse
 
     # --- reporting ------------------------------------------------------------------------------------
 

@@ -231,7 +231,17 @@ class AttributeTypes:
 
 
 def router_prefixes(ctx: FileContext) -> dict[str, str | None]:
-    """Module-level routers of this file -> their literal `prefix=` ("" without one, None if not a literal)."""
+    """Module-level routers of this file -> their literal `prefix=` ("" without one, None if not a literal).
+
+    Read once per file: every route of the file asks, and scanning the module for each would make a file
+    of N routes cost N^2."""
+    cached = ctx.memo.get("router_prefixes")
+    if cached is None:
+        cached = ctx.memo["router_prefixes"] = _router_prefixes(ctx)
+    return cached
+
+
+def _router_prefixes(ctx: FileContext) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     if not ctx.summary.routers:
         return out
