@@ -124,6 +124,9 @@ class _Scope:
     locals: set[str] = field(default_factory=set)
     params: dict[str, str] = field(default_factory=dict)  # parameter -> raw annotation (outer scope)
     types: dict[str, str] = field(default_factory=dict)  # local -> raw `ctor()` it was assigned from
+    # attribute paths assigned in the function (`request.state.db = SessionLocal()`) -> raw `ctor()`
+    attr_types: dict[str, str] = field(default_factory=dict)
+    elements: dict[str, str] = field(default_factory=dict)  # `items: list[T]` -> raw `T`, for `for x in items`
     imports: dict[str, str] = field(default_factory=dict)  # function-level import -> qualified name
 
 
@@ -175,6 +178,13 @@ class Indexer:
         """The qualified name of a raw dotted name, seen from `scope` (a function) or the module."""
         if not raw or _depth > 8:
             return ""
+        s = scope
+        while s is not None and "." in raw:
+            for path, value in s.attr_types.items():
+                if raw.startswith(path) and raw[len(path) : len(path) + 1] in ("", ".", "("):
+                    base = self.qualify(value, s, _depth + 1)
+                    return f"{base}{raw[len(path) :]}" if base else ""
+            s = s.parent
         head, sep, rest = raw.partition(".")
         call_suffix = ""
         if head.endswith("()"):
@@ -236,12 +246,16 @@ class Indexer:
         elif kind is cst.For or kind is cst.With:
             if node.asynchronous is not None and scope is not None and not nested:
                 scope.info.awaits += 1
+            if kind is cst.For and scope is not None:
+                self._loop_variable(node.target, node.iter, scope)
             if kind is cst.With and scope is not None:
                 for item in node.items:
                     if item.asname is not None and isinstance(item.asname.name, cst.Name):
                         raw = dotted(item.item.func) if isinstance(item.item, cst.Call) else None
                         if raw:
                             scope.types[item.asname.name.value] = raw + "()"
+        elif kind is cst.CompFor and scope is not None:
+            self._loop_variable(node.target, node.iter, scope)
         elif kind is cst.Yield and scope is not None and not nested:
             scope.info.yields = True
         elif scope is not None and kind is cst.AsName and isinstance(node.name, cst.Name):
@@ -361,6 +375,21 @@ class Indexer:
         raw_type = dotted(base if base is not None else annotation)
         if raw_type:
             inner.params[name] = raw_type
+        element = _element_type(base if base is not None else annotation)
+        if element:
+            inner.elements[name] = element
+
+    def _loop_variable(self, target: cst.BaseExpression, iterable: cst.BaseExpression, scope: _Scope) -> None:
+        """`for item in items` with `items: list[Item]`: `item` is an `Item`, as a parameter annotated so."""
+        if not (isinstance(target, cst.Name) and isinstance(iterable, cst.Name)):
+            return
+        s: _Scope | None = scope
+        while s is not None:
+            if iterable.value in s.elements:
+                scope.params[target.value] = s.elements[iterable.value]
+                scope.locals.add(target.value)
+                return
+            s = s.parent
 
     def _class(self, node: cst.ClassDef, scope: _Scope | None) -> None:
         name = node.name.value
@@ -440,8 +469,16 @@ class Indexer:
         value = node.value
         for target in targets:
             names = _target_names(target)
+            if scope is not None and isinstance(target, cst.Attribute) and isinstance(value, cst.Call):
+                path, raw = dotted(target), dotted(value.func)
+                if path and raw and "()" not in path:
+                    scope.attr_types[path] = raw + "()"
+                continue
             if scope is not None:
                 raw = dotted(value.func) if isinstance(value, cst.Call) and len(names) == 1 else None
+                element = _element_type(node.annotation.annotation) if isinstance(node, cst.AnnAssign) else None
+                if element and isinstance(target, cst.Name):
+                    scope.elements[target.value] = element
                 for n in names:
                     scope.locals.add(n)
                     if raw and n not in scope.params:
@@ -611,6 +648,23 @@ class Indexer:
         if isinstance(default, cst.Call) and param.default_call in N.DEPENDS:
             param.depends = self._depends_target(default, annotation, outer)
             param.depends_in_default = True
+
+
+COLLECTIONS = frozenset(
+    {"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence", "Iterable", "Iterator",
+     "Collection", "AbstractSet", "AsyncIterable", "AsyncIterator"}
+)  # fmt: skip
+
+
+def _element_type(annotation: cst.BaseExpression | None) -> str | None:
+    """`list[Item]`, `Sequence[Item]`...: the raw dotted name of the item type."""
+    if not isinstance(annotation, cst.Subscript) or len(annotation.slice) != 1:
+        return None
+    head = dotted(annotation.value) or ""
+    first = annotation.slice[0].slice
+    if head.rsplit(".", 1)[-1] not in COLLECTIONS or not isinstance(first, cst.Index):
+        return None
+    return dotted(first.value)
 
 
 def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -63,7 +63,7 @@ class Project:
                 if name in self.functions:
                     self.routes.add(name)
         self.dependencies = self._collect_dependencies()
-        self._call_names: dict[int, str] = {}
+        self._call_names: dict[str, str] = {}  # a callee as spelled -> the project method it reaches
 
     def _spellings(self, summary: FileSummary) -> list[str]:
         """The names a module may be imported by: its package name, and its path below the project root or

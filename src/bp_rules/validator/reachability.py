@@ -22,7 +22,7 @@ MIDDLEWARE_BASES = frozenset({"BaseHTTPMiddleware"})
 HANDLER_DECORATORS = {"middleware": "middleware", "exception_handler": "exception handler", "on_event": "lifespan"}
 
 
-def names(fn: Function) -> set[str]:
+def param_names(fn: Function) -> set[str]:
     return {p.name for p in fn.params}
 
 
@@ -87,7 +87,7 @@ class Reachability:
             found = project.classes.get(fn.in_class)
             if found and any(last(b) in MIDDLEWARE_BASES for b in found[0].bases):
                 return "middleware"
-        if fn.in_class and fn.is_async and fn.name == "__call__" and {"scope", "receive", "send"} <= names(fn):
+        if fn.in_class and fn.is_async and fn.name == "__call__" and {"scope", "receive", "send"} <= param_names(fn):
             return "middleware"  # a pure ASGI middleware
         return None
 
@@ -114,7 +114,7 @@ class Reachability:
         return self.entries.get(fn.qualname, "coroutine")
 
     def path(self, fn: Function) -> list[str]:
-        """How a request reaches `fn`, as names: `["route `get_rates`", "`load`", "`fn`"]`; just `fn` when no
+        """How a request reaches `fn`, as names: `["route get_rates", "load_rates", "fn"]`; just `fn` when no
         server entry reaches it."""
         chain: list[str] = []
         current: str | None = fn.qualname
@@ -122,7 +122,7 @@ class Reachability:
             chain.append(current)
             current = self.parent.get(current)
         chain.reverse()
-        names = [f"`{self.project.functions[q][0].name}`" if q in self.project.functions else "" for q in chain]
+        names = [self.project.functions[q][0].name if q in self.project.functions else "" for q in chain]
         if chain[0] in self.entries and len(chain) > 1:
             names[0] = f"{self.entries[chain[0]]} {names[0]}"
         if len(names) > 5:  # route -> first hop -> ... -> last hops

@@ -75,11 +75,6 @@ class BlockingIndex:
         return best
 
 
-def reached(reach: Reachability, fn: Function) -> list[str]:
-    """How a request reaches `fn`, as names: `["route get_rates", "load", "fn"]`."""
-    return [name.replace("`", "") for name in reach.path(fn)]
-
-
 @register
 class BlockingIOInAsync(ProjectCheck):
     rule_id = "async-no-blocking-io-in-async-route"
@@ -95,7 +90,7 @@ class BlockingIOInAsync(ProjectCheck):
             if not fn.is_async or not reach.served(fn):
                 continue  # a coroutine only a command-line entry point runs holds up no request
             kind = reach.kind(fn)
-            how = reached(reach, fn)
+            how = reach.path(fn)
             via = f" (reached as {' -> '.join(how)})" if len(how) > 1 else ""
             for call in fn.calls:
                 if call.awaited or call.nested:
