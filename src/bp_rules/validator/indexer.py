@@ -159,6 +159,7 @@ class Indexer:
         self.span_targets: list[tuple[Any, str, cst.CSTNode]] = []
         self._pending_params: list[tuple[Param, cst.Param, _Scope | None]] = []
         self._pending_routes: list[tuple[Route, str, cst.Call, Function | None]] = []
+        self._pending_called_routes: list[tuple[Route, str]] = []
         self._pending_aliases: list[tuple[str, cst.BaseExpression]] = []
         self._pending_assigns: list[tuple[str, str]] = []
         self._pending_bases: list[tuple[ClassInfo, list[str]]] = []
@@ -283,6 +284,12 @@ class Indexer:
             self.summary.module_calls.append(call)
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in N.ADD_ROUTE_METHODS:
             self._add_api_route(node, scope)
+        elif (
+            isinstance(node.func, cst.Call)
+            and isinstance(node.func.func, cst.Attribute)
+            and node.func.func.attr.value in N.ROUTE_METHODS
+        ):
+            self._decorator_called(node, node.func, node.func.func)
         self._walk(node.func, scope, awaited=False, nested=nested)
         for arg in node.args:
             self._walk(arg.value, scope, awaited=False, nested=nested)
@@ -301,6 +308,18 @@ class Indexer:
         )
         self.span_targets.append((route, "span", node))
         self._pending_routes.append((route, dotted(endpoint.value) or "", node, None))
+
+    def _decorator_called(self, node: cst.Call, decorator: cst.Call, func: cst.Attribute) -> None:
+        """`app.get("/path")(endpoint)`: the route decorator applied by a call rather than with `@`."""
+        endpoint = positional(node, 0)
+        router = dotted(func.value)
+        path_arg = keyword_arg(decorator, "path") or positional(decorator, 0)
+        path = string_value(path_arg.value) if path_arg else None
+        if endpoint is None or router is None or path is None or len(node.args) != 1:
+            return  # `handlers.get(kind)(payload)` is a lookup, not a route: a route has a literal path
+        route = Route(router=router, method=func.attr.value, path=path, keywords=call_keywords(decorator))
+        self.span_targets.append((route, "span", decorator))
+        self._pending_called_routes.append((route, dotted(endpoint.value) or ""))
 
     def _function(self, node: cst.FunctionDef, scope: _Scope | None) -> None:
         name = node.name.value
@@ -522,6 +541,11 @@ class Indexer:
             info.returns = self.type_of(annotation, scope)
         for info, deps in self._pending_deps:
             info.dependencies = tuple(filter(None, (self.qualify(d) for d in deps)))
+        for route, endpoint in self._pending_called_routes:
+            route.router = self.qualify(route.router) or route.router
+            qualified = self.qualify(endpoint)
+            if qualified and self._is_route(route):
+                self.summary.route_endpoints.append((qualified, route))
         for route, endpoint, _node, function in self._pending_routes:
             route.router = self.qualify(route.router) or route.router
             if function is not None:
