@@ -150,3 +150,16 @@ def test_fix_touches_only_the_files_named(project, capsys):
     assert outcome.code == 0, outcome.out + outcome.err
     assert FIXED_LINE in (project / "src/items/router.py").read_text(encoding="utf-8")
     assert (project / "src/orders/router.py").read_text(encoding="utf-8") == ROUTER  # read, not fixed
+
+
+def test_fixes_needing_a_newer_python_than_the_project_allows_are_left_out(project, capsys):
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.replace('version = "0.1.0"', 'version = "0.1.0"\nrequires-python = ">=3.9"')
+    )
+    verify(capsys, "--no-cache", "--fix", "--unsafe-fixes", *_select("pydantic-strenum"))
+    assert "class Status(str, Enum):" in (project / "src/items/router.py").read_text()
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.replace('version = "0.1.0"', 'version = "0.1.0"\nrequires-python = ">=3.11,<4"')
+    )
+    verify(capsys, "--no-cache", "--fix", "--unsafe-fixes", *_select("pydantic-strenum"))
+    assert "class Status(StrEnum):" in (project / "src/items/router.py").read_text()

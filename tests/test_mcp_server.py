@@ -11,7 +11,7 @@ from mcp.client.stdio import stdio_client
 
 from tests.agent_loop_helpers import bp_rules_command, make_project, with_quote_route, with_rates_route
 
-TOOLS = {"list_rules", "get_rule", "check_code", "check_files", "check_diff"}
+TOOLS = {"list_rules", "get_rule", "check_code", "check_files", "check_diff", "fix_code"}
 
 
 def converse(root: Path, script) -> object:
@@ -111,6 +111,46 @@ def test_checks_and_errors(tmp_path: Path) -> None:
     assert "no such file" in out["errors"]["missing"][1]
     assert "no rule" in out["errors"]["unknown rule"][1]
     assert out["after errors"] == []
+
+
+DEPENDS_DEFAULT = """\
+from fastapi import APIRouter, Depends
+
+router = APIRouter()
+
+
+async def current_user() -> str:
+    return "me"
+
+
+@router.get("/me", summary="Who am I", response_model=str)
+async def me(user: str = Depends(current_user)) -> str:
+    \"\"\"The caller.\"\"\"
+    return user
+"""
+
+
+def test_findings_carry_their_fix_and_fix_code_returns_the_fixed_code(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "demo")
+
+    async def script(session: ClientSession):
+        checked = await session.call_tool("check_code", {"code": DEPENDS_DEFAULT, "path": "app/me.py"})
+        fixed = await session.call_tool("fix_code", {"code": DEPENDS_DEFAULT, "path": "app/me.py"})
+        outside = await session.call_tool("fix_code", {"code": "x = 1\n", "path": "../elsewhere.py"})
+        return checked.structuredContent, fixed, outside
+
+    checked, fixed, outside = converse(root, script)
+    (finding,) = [f for f in checked["findings"] if f["rule"] == "deps-annotated"]
+    assert finding["autofix"]["applicability"] == "safe"
+    assert any("Annotated[str, Depends(current_user)]" in e["content"] for e in finding["autofix"]["edits"])
+    assert not fixed.isError
+    result = fixed.structuredContent
+    assert result["changed"] and result["applied"] == {"deps-annotated": 1}
+    assert "async def me(user: Annotated[str, Depends(current_user)]) -> str:" in result["code"]
+    assert result["code"].startswith("from typing import Annotated\n\nfrom fastapi import")
+    assert not [f for f in result["remaining"]["findings"] if f["rule"] == "deps-annotated"]
+    assert not (root / "app/me.py").exists()  # nothing written
+    assert outside.isError and "outside the project" in outside.content[0].text
 
 
 def test_nothing_but_the_protocol_on_stdout(tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """bp-rules: FastAPI best practices as rule records, exported for coding agents and verified in code."""
 
-# the one place the version is written: the build reads it from here ([tool.hatch.version] in pyproject.toml),
-# so that `bp-rules --version` needs no package metadata lookup (importlib.metadata costs more than the CLI)
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("bp-rules")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"

@@ -102,60 +102,48 @@ def rules_list(category: str | None, severity: str | None, fmt: str, rule_dirs: 
       bp-rules rules list
       bp-rules rules list --severity error --format json
     """
-    rows = _rule_rows(rule_dirs)
-    if category is not None:
-        from bp_rules.selection import SelectionError, check_category
+    from bp_rules.selection import SelectionError, check_category
 
+    pack = _load(rule_dirs)
+    if category is not None:
         try:
-            check_category({r["category"] for r in rows}, category)
+            check_category(pack, category)
         except SelectionError as exc:
             raise click.UsageError(str(exc)) from None
     selected = [
         r
-        for r in rows
-        if (category is None or r["category"] == category) and (severity is None or r["severity"] == severity)
+        for r in pack.sorted_rules()
+        if (category is None or r.category == category) and (severity is None or r.severity == severity)
     ]
     if fmt == "json":
         payload = {
             "count": len(selected),
-            "checked": sum(1 for r in selected if r["checked"]),
-            "by_category": dict(sorted(Counter(r["category"] for r in selected).items())),
-            "rules": selected,
+            "checked": sum(1 for r in selected if r.checked),
+            "by_category": dict(sorted(Counter(r.category for r in selected).items())),
+            "rules": [
+                {
+                    "id": r.id,
+                    "category": r.category,
+                    "severity": r.severity.value,
+                    "scope": r.scope.value,
+                    "checked": r.checked,
+                    "check": r.check.kind if r.check else None,
+                    "enabled_by_default": r.enabled_by_default,
+                    "ruff": r.ruff,
+                    "summary": r.summary,
+                }
+                for r in selected
+            ],
         }
         click.echo(json.dumps(payload, indent=2))
         return
-    width = max((len(r["id"]) for r in selected), default=10)
+    width = max((len(r.id) for r in selected), default=10)
     for r in selected:
-        mark = "checked" if r["checked"] else "guidance"
-        opt = "" if r["enabled_by_default"] else " (opt-in)"
-        click.echo(f"{r['id']:<{width}}  {r['severity']:<7}  {mark:<8}  {r['summary']}{opt}")
-    checked = sum(1 for r in selected if r["checked"])
+        mark = "checked" if r.checked else "guidance"
+        opt = "" if r.enabled_by_default else " (opt-in)"
+        click.echo(f"{r.id:<{width}}  {r.severity.value:<7}  {mark:<8}  {r.summary}{opt}")
+    checked = sum(1 for r in selected if r.checked)
     click.echo(f"\n{len(selected)} rules, {checked} checked by `bp-rules verify`.", err=True)
-
-
-def _rule_rows(rule_dirs: tuple[Path, ...]) -> list[dict]:
-    """What `rules list` shows of each rule, by category then id; read from the loader's cache of the
-    validated records when it is up to date (no YAML parsing, no pydantic), else from the records."""
-    from bp_rules.pack_index import builtin_rules_dir, cached_records
-
-    records = cached_records([builtin_rules_dir(), *rule_dirs])
-    if records is None:
-        records = {r.id: r.model_dump(mode="json") for r in _load(rule_dirs).rules.values()}
-    rows = [
-        {
-            "id": r["id"],
-            "category": r["category"],
-            "severity": r["severity"],
-            "scope": r["scope"],
-            "checked": r["check"] is not None,
-            "check": r["check"]["kind"] if r["check"] else None,
-            "enabled_by_default": r["enabled_by_default"],
-            "ruff": r["ruff"],
-            "summary": r["summary"],
-        }
-        for r in records.values()
-    ]
-    return sorted(rows, key=lambda r: (r["category"], r["id"]))
 
 
 @rules.command("show")

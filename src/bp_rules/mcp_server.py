@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 import click
 from pydantic import BaseModel, Field
 
+from bp_rules.fixes.describe import finding_fixes, fix_text
+from bp_rules.fixes.session import fixable
 from bp_rules.schema.models import Example, Rule
 from bp_rules.show import rule_text
 from bp_rules.validator.config import find_project_root
@@ -62,6 +64,19 @@ class RuleDetail(RuleSummary):
     text: str = Field(description="The whole rule as `bp-rules rules show` prints it.")
 
 
+class EditOut(BaseModel):
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    content: str = Field(description="Replaces the text from (line, col) up to (end_line, end_col), 1-based.")
+
+
+class AutofixOut(BaseModel):
+    applicability: Literal["safe", "unsafe"] = Field(description="`unsafe` fixes may change behaviour: review them.")
+    edits: list[EditOut]
+
+
 class FindingOut(BaseModel):
     rule: str
     severity: str
@@ -72,6 +87,7 @@ class FindingOut(BaseModel):
     end_col: int
     message: str
     fix: str
+    autofix: AutofixOut | None = Field(default=None, description="The fix bp-rules applies (`fix_code`), if any.")
 
 
 class CheckResult(BaseModel):
@@ -80,6 +96,13 @@ class CheckResult(BaseModel):
     findings: list[FindingOut]
     files_in_project: int = Field(description="Python files read as cross-file context.")
     warnings: list[str]
+
+
+class FixResult(BaseModel):
+    code: str = Field(description="The fixed content of the file.")
+    changed: bool
+    applied: dict[str, int] = Field(description="Fixes applied, per rule id.")
+    remaining: CheckResult = Field(description="The findings left in the fixed code.")
 
 
 def rule_summary(rule: Rule) -> dict:
@@ -121,8 +144,9 @@ def rule_detail(rule: Rule) -> RuleDetail:
     )
 
 
-def check_result(checked: Checked) -> CheckResult:
-    findings = [FindingOut(**_finding(f)) for f in checked.findings]
+def check_result(checked: Checked, fixes: dict | None = None) -> CheckResult:
+    fixes = fixes or {}
+    findings = [FindingOut(**_finding(f), autofix=fixes[f].to_json() if f in fixes else None) for f in checked.findings]
     return CheckResult(
         clean=not findings,
         count=len(findings),
@@ -149,7 +173,8 @@ def build_server(session: Session):
         instructions=(
             "FastAPI best-practice rules for this project. Call check_code with the full new content of a "
             "Python file before writing it (or check_files after), read a rule with get_rule, and fix every "
-            "finding or suppress it with `# noqa: <rule-id>` and a reason."
+            "finding (fix_code applies the fixes bp-rules knows) or suppress it with `# noqa: <rule-id>` and a "
+            "reason."
         ),
     )
 
@@ -214,7 +239,33 @@ def build_server(session: Session):
             rel = session.relative(path)
             if not rel.endswith((".py", ".pyi")):
                 raise ToolError(f"{path}: not a Python file (.py or .pyi)")
-            return check_result(session.check([rel], sources={rel: code}))
+            checked = session.check([rel], sources={rel: code})
+            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack, {rel: code}))
+
+        return await call(work)
+
+    @app.tool()
+    async def fix_code(
+        code: Annotated[str, Field(description="The full content of the file.")],
+        path: Annotated[str, Field(description="Where the file lives or will live (project-relative or absolute).")],
+        unsafe: Annotated[bool, Field(description="Also apply fixes that may change behaviour.")] = False,
+    ) -> FixResult:
+        """Apply bp-rules' fixes to code as the file at `path` (nothing is written): the fixed code, the fixes
+        applied per rule and the findings left, with the rest of the project as cross-file context."""
+
+        def work() -> FixResult:
+            rel = session.relative(path)
+            if not rel.endswith((".py", ".pyi")):
+                raise ToolError(f"{path}: not a Python file (.py or .pyi)")
+            fixed, applied, _ = fix_text(
+                rel,
+                code,
+                lambda text: session.check([rel], sources={rel: text}).findings,
+                fixable(session.pack, unsafe),
+            )
+            checked = session.check([rel], sources={rel: fixed})
+            remaining = check_result(checked, finding_fixes(session.root, checked.findings, session.pack, {rel: fixed}))
+            return FixResult(code=fixed, changed=fixed != code, applied=dict(applied), remaining=remaining)
 
         return await call(work)
 
@@ -229,7 +280,8 @@ def build_server(session: Session):
             missing = [p for p, rel in zip(paths, rels, strict=True) if not (session.root / rel).is_file()]
             if missing:
                 raise ToolError(f"no such file: {', '.join(missing)}")
-            return check_result(session.check(rels))
+            checked = session.check(rels)
+            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack))
 
         return await call(work)
 
@@ -240,7 +292,12 @@ def build_server(session: Session):
         ] = None,
     ) -> CheckResult:
         """Findings on the lines changed in the working tree (vs HEAD, plus untracked files), or since `base`."""
-        return await call(lambda: check_result(session.check_change(base=base)))
+
+        def work() -> CheckResult:
+            checked = session.check_change(base=base)
+            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack))
+
+        return await call(work)
 
     @app.resource(RULE_URI, mime_type="text/plain")
     def rule_resource(rule_id: str) -> str:
@@ -311,7 +368,7 @@ def _warm(session: Session) -> None:
 def mcp_command(root: Path | None, rule_dirs: tuple[Path, ...]) -> None:
     """Serve the rules and the checks to an agent over MCP (stdio).
 
-    Tools: list_rules, get_rule, check_code, check_files, check_diff; every rule is also a resource
+    Tools: list_rules, get_rule, check_code, check_files, check_diff, fix_code; every rule is also a resource
     (bp-rules://rules/<id>). The project stays in memory, so a check re-reads only changed files.
 
     \b

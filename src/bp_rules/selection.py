@@ -7,7 +7,7 @@ entry point (verify and export flags, `[tool.bp-rules]`, `rules list --category`
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ def check_names(pack: Pack, names: Iterable[str], where: str, *, allow_all: bool
         raise SelectionError(f"{where}: unknown rule id or category {listed}. See `bp-rules rules list`.")
 
 
-def check_category(categories: Collection[str], category: str, where: str = "--category") -> None:
+def check_category(pack: Pack, category: str, where: str = "--category") -> None:
+    categories = {r.category for r in pack.rules.values()}
     if category not in categories:
         raise SelectionError(f"{where}: unknown category {category!r}{hint(category, categories)}.")
 

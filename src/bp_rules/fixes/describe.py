@@ -3,7 +3,8 @@ that hold code in memory (an editor, an MCP tool)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,12 @@ class FindingFix:
         return {"applicability": self.applicability, "edits": [e.to_json() for e in self.edits]}
 
 
-def finding_fixes(root: Path, findings: Iterable, pack: Pack) -> dict[object, FindingFix]:
-    """The fix of every finding that has one; paths are relative to `root`."""
+def finding_fixes(
+    root: Path, findings: Iterable, pack: Pack, texts: dict[str, str] | None = None
+) -> dict[object, FindingFix]:
+    """The fix of every finding that has one; paths are relative to `root`, and `texts` holds content checked
+    in place of a file on disk."""
+    texts = texts or {}
     codemods = load_codemods()
     by_path: dict[str, list] = {}
     for finding in findings:
@@ -35,13 +40,29 @@ def finding_fixes(root: Path, findings: Iterable, pack: Pack) -> dict[object, Fi
     out = {}
     for path, group in by_path.items():
         try:
-            text = (root / path).read_bytes().decode("utf-8")
+            text = texts[path] if path in texts else (root / path).read_bytes().decode("utf-8")
             index = SourceIndex(path, text, {t for f in group for t in codemods[f.rule].targets})
         except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
             continue
         for finding, (edits, _) in file_fixes(index, group).items():
             out[finding] = FindingFix(pack.rules[finding.rule].autofix.value, edits)
     return out
+
+
+def fix_text(path: str, text: str, check: Callable[[str], list], allowed: set[str]) -> tuple[str, Counter, list]:
+    """Fix one file held in memory, pass after pass: `check(text)` gives the findings of the text as the file
+    at `path`. Returns the fixed text, the fixes applied per rule, and the findings left."""
+    from bp_rules.fixes.session import MAX_PASSES, apply_file
+
+    applied: Counter = Counter()
+    for _ in range(MAX_PASSES):
+        findings = check(text)
+        new, edits, rules = apply_file(path, text, [f for f in findings if f.rule in allowed and f.path == path])
+        if not edits:
+            return text, applied, findings
+        text = new
+        applied.update(rules)
+    return text, applied, check(text)
 
 
 def fix_source(

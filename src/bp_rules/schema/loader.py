@@ -21,8 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bp_rules.pack_index import MATRIX_FILE, record_files
-from bp_rules.pack_index import cache_file as _cache_file
+from bp_rules import __version__
 from bp_rules.schema import published_schema
 from bp_rules.schema.models import Matrix, Rule
 
@@ -30,6 +29,8 @@ try:  # libyaml makes loading the pack several times faster; the pure-Python loa
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader  # type: ignore[assignment]
+
+MATRIX_FILE = "matrix.yaml"
 
 
 @dataclass(frozen=True, order=True)
@@ -316,11 +317,28 @@ def load_matrix(path: Path, shown: str | None = None) -> tuple[Matrix | None, li
         return None, _pydantic_errors(exc, located, shown)
 
 
+def record_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if p.name != MATRIX_FILE)
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _cache_file(directory: Path) -> Path | None:
+    """Where a validated copy of a pack lives, keyed by the bytes of every record (JSON: loading runs no code)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(__version__.encode())
+    try:
+        for path in [*record_files(directory), directory / MATRIX_FILE]:
+            if path.exists():
+                digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
+    return Path(base) / "bp-rules" / f"pack-{digest.hexdigest()[:24]}.json"
 
 
 def _load_cached(cache: Path | None, directory: Path):

@@ -6,7 +6,7 @@ import libcst as cst
 
 from bp_rules.fixes import imports
 from bp_rules.fixes.rewrite import CannotFix, Codemod, Fix, register
-from bp_rules.validator.checks.pydantic_fields import V1_CONFIG_KEYS
+from bp_rules.validator.checks.pydantic_fields import PYTHON_ONLY_REGEX, V1_CONFIG_KEYS
 
 COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 METHOD_RENAMES = {
@@ -224,6 +224,7 @@ def _config_dict(node: cst.Dict) -> cst.Dict:
 class Pep604Optional(Codemod):
     rule_id = "pydantic-pep604-optional"
     targets = (cst.Subscript,)
+    min_python = (3, 10)  # `X | None` evaluated at runtime, as Pydantic does
 
     def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
         name = _last(node.value)
@@ -263,6 +264,7 @@ def _has_string(node: cst.CSTNode) -> bool:
 class StrEnumBase(Codemod):
     rule_id = "pydantic-strenum"
     targets = (cst.Name,)
+    min_python = (3, 11)  # enum.StrEnum
 
     def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
         cls = fix.index.parent(node)
@@ -322,3 +324,61 @@ class SettingsImport(Codemod):
             fix.release_module("pydantic")
         else:
             raise CannotFix
+
+
+# v1 keyword -> v2 keyword, for Field/constr/conlist
+V2_KEYWORDS = {"regex": "pattern", "min_items": "min_length", "max_items": "max_length"}
+LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Name)
+
+
+@register
+class V2Pattern(Codemod):
+    rule_id = "pydantic-v2-pattern"
+    targets = (cst.Call,)
+
+    def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
+        keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        if "unique_items" in keywords or any(a.star for a in node.args):
+            raise CannotFix  # a set type changes what the field holds
+        regex = keywords.get("regex")
+        if regex is not None and not (
+            isinstance(regex.value, cst.SimpleString) and not PYTHON_ONLY_REGEX.search(regex.value.evaluated_value)
+        ):
+            raise CannotFix  # only a literal pattern the Rust engine accepts
+        args = [
+            a.with_changes(keyword=cst.Name(V2_KEYWORDS[a.keyword.value]))
+            if a.keyword is not None and a.keyword.value in V2_KEYWORDS
+            else a
+            for a in node.args
+        ]
+        if "const" not in keywords:
+            fix.replace(node, node.with_changes(args=args))
+            return
+        self._const(node, args, fix)
+
+    @staticmethod
+    def _const(node: cst.Call, args: list[cst.Arg], fix: Fix) -> None:
+        """`x: T = Field(v, const=True)` -> `x: Literal[v] = v` (or `= Field(v, ...)` when more arguments)."""
+        owner = fix.index.parent(node)
+        if _true(next(a.value for a in args if a.keyword and a.keyword.value == "const")) is not True:
+            raise CannotFix
+        if not isinstance(owner, cst.AnnAssign) or owner.value is not node:
+            raise CannotFix
+        rest = [a for a in args if not (a.keyword and a.keyword.value == "const")]
+        default = next((a for a in rest if a.keyword is None or a.keyword.value == "default"), None)
+        if default is None or not isinstance(default.value, LITERALS):
+            raise CannotFix
+        if isinstance(default.value, cst.Name) and default.value.value not in ("True", "False", "None"):
+            raise CannotFix
+        literal = cst.Subscript(cst.Name("Literal"), [cst.SubscriptElement(cst.Index(default.value))])
+        others = [a for a in rest if a is not default]
+        if others:
+            others[-1] = others[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            kept = [default.with_changes(comma=COMMA), *others]
+            value: cst.BaseExpression = node.with_changes(args=kept)
+        else:
+            value = default.value
+        fix.replace(
+            owner, owner.with_changes(annotation=owner.annotation.with_changes(annotation=literal), value=value)
+        )
+        fix.add_import("typing", "Literal")
