@@ -28,8 +28,6 @@ class Codemod:
     rule_id: ClassVar[str]
     # the node types a finding of the rule may point at (the first node with the finding's exact span wins)
     targets: ClassVar[tuple[type[cst.CSTNode], ...]]
-    # the oldest Python the rewritten code runs on, when newer than any the pack supports
-    min_python: ClassVar[tuple[int, int] | None] = None
 
     def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
         raise NotImplementedError

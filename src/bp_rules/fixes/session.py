@@ -46,35 +46,12 @@ class FixRun:
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
 
 
-def fixable(pack: Pack, unsafe: bool, project_files: dict[str, str] | None = None) -> set[str]:
-    """Rule ids whose fixes may be applied: the safe ones, and the unsafe ones when asked; a fix that writes
-    syntax newer than the oldest Python the project supports (`requires-python`) is left out."""
+def fixable(pack: Pack, unsafe: bool) -> set[str]:
+    """Rule ids whose fixes may be applied: the safe ones, and the unsafe ones when asked. (A rule whose fix
+    needs a newer Python than the project targets reports nothing, so it has nothing to fix either.)"""
     codemods = load_codemods()
     allowed = {Autofix.safe, Autofix.unsafe} if unsafe else {Autofix.safe}
-    floor = python_floor((project_files or {}).get("pyproject.toml", ""))
-    return {
-        rule.id
-        for rule in pack.rules.values()
-        if rule.autofix in allowed
-        and rule.id in codemods
-        and (floor is None or codemods[rule.id].min_python is None or floor >= codemods[rule.id].min_python)
-    }
-
-
-def python_floor(pyproject: str) -> tuple[int, int] | None:
-    """The oldest Python 3 minor version `requires-python` allows (None when it says nothing)."""
-    import tomllib
-
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        spec = tomllib.loads(pyproject).get("project", {}).get("requires-python")
-        specifiers = SpecifierSet(spec) if isinstance(spec, str) else None
-    except (tomllib.TOMLDecodeError, InvalidSpecifier, AttributeError):
-        return None
-    if specifiers is None:
-        return None
-    return next(((3, minor) for minor in range(0, 30) if specifiers.contains(f"3.{minor}.99")), None)
+    return {rule.id for rule in pack.rules.values() if rule.autofix in allowed and rule.id in codemods}
 
 
 def fix_project(
@@ -88,7 +65,7 @@ def fix_project(
     use_cache: bool = True,
 ) -> FixRun:
     """Fix findings pass after pass (in memory) and return what would change and the findings left."""
-    allowed = fixable(pack, unsafe, files.project)
+    allowed = fixable(pack, unsafe)
     absolute = dict(files.python)
     outcome = FixRun(result=RunResult([], 0), change=change)
     overlay: dict[str, bytes] = {}

@@ -71,11 +71,13 @@ def _split_default(call: cst.Call) -> tuple[cst.BaseExpression | None, cst.Call]
         if any(a.star for a in args):
             raise CannotFix  # `Query(*args)` / `Query(**kwargs)`: the default may hide in there
         return None, call
-    value = args[at].value
-    del args[at]
-    if args:
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    removed = args.pop(at)
+    if args and at == len(args):  # the last argument went: the new last one takes its comma (or none)
+        args[-1] = args[-1].with_changes(comma=removed.comma)
+    value = removed.value
     marker = call.with_changes(args=args)
+    if not args:
+        marker = marker.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))  # `Query()`, not `Query(\n)`
     if isinstance(value, cst.Ellipsis):
         return None, marker
     return value, marker

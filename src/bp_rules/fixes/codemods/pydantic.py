@@ -224,7 +224,6 @@ def _config_dict(node: cst.Dict) -> cst.Dict:
 class Pep604Optional(Codemod):
     rule_id = "pydantic-pep604-optional"
     targets = (cst.Subscript,)
-    min_python = (3, 10)  # `X | None` evaluated at runtime, as Pydantic does
 
     def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
         name = _last(node.value)
@@ -264,7 +263,6 @@ def _has_string(node: cst.CSTNode) -> bool:
 class StrEnumBase(Codemod):
     rule_id = "pydantic-strenum"
     targets = (cst.Name,)
-    min_python = (3, 11)  # enum.StrEnum
 
     def rewrite(self, node: cst.CSTNode, fix: Fix) -> None:
         cls = fix.index.parent(node)
