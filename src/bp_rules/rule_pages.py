@@ -29,6 +29,12 @@ def load_prose() -> dict[str, Any]:
     return yaml.safe_load(resources.files("bp_rules").joinpath("pages.yaml").read_text(encoding="utf-8"))
 
 
+def _autofix(rule: Rule, prose: dict) -> str:
+    """The fix's safety, and for an unsafe one what it may change."""
+    text = prose["autofix"][rule.autofix.value]
+    return f"{text} {md.one_line(rule.autofix_reason)}" if rule.autofix_reason else text
+
+
 def _options(rule: Rule, prose: dict[str, Any]) -> str:
     lines = [prose["options_common"].format(id=rule.id, category=rule.category).strip()]
     if not rule.enabled_by_default:
@@ -57,7 +63,7 @@ def page(rule: Rule) -> str:
         "Why": md.one_line(rule.rationale),
         "Don't": "\n\n".join(md.example_md(e, "Don't") for e in rule.examples.dont),
         "Do": "\n\n".join(md.example_md(e, "Do") for e in rule.examples.do),
-        "Fix": f"{md.one_line(rule.fix)}\n\n{prose['autofix'][rule.autofix.value]}",
+        "Fix": f"{md.one_line(rule.fix)}\n\n{_autofix(rule, prose)}",
         "Options": _options(rule, prose),
         "How it is checked": _checked(rule, prose),
         "References": "\n".join(f"- {source}" for source in rule.source),
