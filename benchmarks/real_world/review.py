@@ -11,6 +11,7 @@ findings per rule per repository, and prints:
   - findings the ledger judges right that are no longer reported;
   - sampled findings nobody has judged yet, each with a code excerpt;
   - precision (right / (right + wrong)) per rule over the judged part of the sample.
+--reports DIR reads bp-rules' output saved earlier (DIR/owner+name.json) instead of running it again.
 --emit-unjudged writes the unjudged sample as ledger rows with an empty verdict: fill in verdict
 (right | wrong | debatable) and a one-line reason, then append the rows to ledger.jsonl.
 """
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ledger", type=Path, default=LEDGER)
     parser.add_argument("--emit-unjudged", type=Path, help="write the unjudged sample as ledger rows to fill in")
     parser.add_argument("--counts", type=Path, help="write findings per repository and rule as JSON")
+    parser.add_argument(
+        "--reports", type=Path, help="read bp-rules' JSON output from DIR/owner+name.json instead of running it"
+    )
     args = parser.parse_args(argv)
 
     repos = [r for r in load_manifest() if not args.repo or r["name"] in args.repo]
@@ -112,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     for repo in repos:
         with checkout(repo, args.checkouts) as root:
             lines_of = file_lines(root)
-            found = findings_from_report(repo["name"], repo["commit"], run_bp_rules(root), lines_of)
+            saved = args.reports / f"{repo['name'].replace('/', '+')}.json" if args.reports else None
+            report = json.loads(saved.read_text(encoding="utf-8")) if saved else run_bp_rules(root)
+            found = findings_from_report(repo["name"], repo["commit"], report, lines_of)
             for finding in found:  # read while the checkout exists, for the excerpts below
                 lines_of(finding.path)
         readers[repo["name"]] = lines_of

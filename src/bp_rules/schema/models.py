@@ -48,6 +48,13 @@ class Autofix(StrEnum):
     unsafe = "unsafe"
 
 
+class Revisions(StrEnum):
+    """Which Alembic revisions a rule reports on."""
+
+    all = "all"
+    new = "new"
+
+
 class ExampleFile(_Strict):
     """One file of a multi-file example (placement and project rules)."""
 
@@ -211,6 +218,14 @@ class Rule(_Strict):
     )
     autofix_reason: str | None = Field(
         default=None, min_length=10, description="Why the fix is unsafe: what it may change that a person must check."
+    )
+
+    revisions: Revisions = Field(
+        default=Revisions.all,
+        description=(
+            "Which Alembic revision files the rule reports on: `all`, or `new` (the head revision of each chain, "
+            "and any revision a `verify diff` change touches), leaving applied history alone."
+        ),
     )
 
     @model_validator(mode="after")

@@ -111,7 +111,8 @@ class ResultCache:
             suppressions = {int(k): frozenset(v) for k, v in entry["suppressions"].items()}
         except (KeyError, TypeError, AttributeError, ValueError):
             return None
-        return FileResult(path, digest, None, findings, suppressions)
+        revision = entry.get("revision")
+        return FileResult(path, digest, None, findings, suppressions, revision if isinstance(revision, list) else None)
 
     def summary(self, path: str) -> FileSummary | None:
         if self._summaries is None:
@@ -143,6 +144,7 @@ class ResultCache:
             "digest": result.digest,
             "findings": [dataclasses.asdict(f) for f in result.findings],
             "suppressions": {str(k): sorted(v) for k, v in result.suppressions.items()},
+            "revision": result.revision,
         }
         if self._summaries is None:
             self.summary(result.path)  # load the existing summaries before adding to them

@@ -302,7 +302,10 @@ def _check_project(project: ProjectPlan, home: Path, report: _Report, *, change,
         result, moved = _fix(pack, config, files, home, limited, unsafe_fixes, show_diff, jobs, not no_cache)
         local_change = moved if local_change is not None else None
     else:
-        result = run(pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress, cache_root=home)
+        touched = local_change.lines.keys() if local_change is not None else ()
+        result = run(
+            pack, config, files, jobs=jobs, use_cache=not no_cache, progress=progress, cache_root=home, touched=touched
+        )
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
     findings = result.findings

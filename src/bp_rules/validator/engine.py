@@ -21,9 +21,9 @@ from pathlib import Path
 import pathspec
 
 from bp_rules.schema.loader import Pack
-from bp_rules.schema.models import Rule, Severity
+from bp_rules.schema.models import Revisions, Rule, Severity
 from bp_rules.selection import VALIDATOR_IDS
-from bp_rules.validator import alembic_config, noqa
+from bp_rules.validator import alembic_config, migration_history, noqa
 from bp_rules.validator.cache import ResultCache
 from bp_rules.validator.config import Config
 from bp_rules.validator.files import SourceFiles
@@ -47,6 +47,7 @@ class FileResult:
     summary: FileSummary | None
     findings: list[Finding]
     suppressions: dict[int, frozenset[str]]
+    revision: list | None = None  # an Alembic revision file: [revision, [down revisions]]
 
 
 @dataclass
@@ -206,7 +207,8 @@ def _analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         else:
             span = pending.span or spans.get(id(pending.node), (1, 1, 1, 1))
         findings.append(_finding(state.rules[pending.rule], pending.rule, path, span, pending.message, config))
-    return FileResult(path, digest, summary, findings, suppressions)
+    revision = migration_history.identity(tree, summary)
+    return FileResult(path, digest, summary, findings, suppressions, revision)
 
 
 def decode_source(data: bytes) -> tuple[str, str]:
@@ -277,13 +279,15 @@ def run(
     memory: Memory | None = None,
     report_in: frozenset[str] | None = None,
     cache_root: Path | None = None,
+    touched: Iterable[str] = (),
 ) -> RunResult:
     """Check `files`. `sources` gives the content of some paths in place of the disk (a snippet checked as
     the file at that path, the rest of the project as context); those results are never cached. `memory`
     keeps decoded per-file results between runs of a long-lived process. `report_in`: only findings in
     these paths are wanted, so cross-file checks of rules that apply to none of them are skipped. The cache
     lives under `cache_root` (default: the project root): a run on a copy of the project (the staged tree of
-    `verify diff --staged`) keeps using the project's own cache."""
+    `verify diff --staged`) keeps using the project's own cache. `touched`: the paths a `verify diff` change
+    touches; a revision file among them counts as new."""
     sources = sources or {}
     rules = selected_rules(pack, config)
     # migration rules follow the project's own migration folders (alembic.ini, [tool.alembic], migrations-dirs)
@@ -366,6 +370,8 @@ def run(
     findings: list[Finding] = [f for r in results.values() for f in r.findings] + project_findings
     keep_syntax = SYNTAX_ERROR not in config.ignore
     findings = [f for f in findings if f.rule in by_id or (f.rule == SYNTAX_ERROR and keep_syntax)]
+    history = migration_history.applied({p: r.revision for p, r in results.items()}, touched)
+    findings = _without_history(findings, by_id, history)
     suppressions = {p: r.suppressions for p, r in results.items()}
     for path, text in files.project.items():
         suppressions.setdefault(path, noqa.parse(text))
@@ -376,6 +382,17 @@ def run(
         kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
     return RunResult(sorted(set(kept)), files=len(results), cached=cached, warnings=list(config.warnings),
                      unused_noqa=unused)  # fmt: skip
+
+
+def _without_history(findings: list[Finding], rules: dict[str, Rule], history: frozenset[str]) -> list[Finding]:
+    """Drop findings of rules that check new revisions only from revision files that are applied history."""
+    if not history:
+        return findings
+    return [
+        f
+        for f in findings
+        if f.path not in history or f.rule not in rules or rules[f.rule].revisions is not Revisions.new
+    ]
 
 
 def _read_project(

@@ -22,6 +22,7 @@ PROJECT_FILE_NAMES = frozenset(
     {
         "pyproject.toml", "alembic.ini", "uv.lock", "poetry.lock", ".pre-commit-config.yaml", "Makefile",
         "setup.cfg", "ruff.toml", ".ruff.toml", "logging.ini", "tox.ini", ".flake8", ".isort.cfg", ".gitlab-ci.yml",
+        "script.py.mako",
     }
 )  # fmt: skip
 

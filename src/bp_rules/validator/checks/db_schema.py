@@ -183,7 +183,7 @@ class _Reader:
             if last == "Table":
                 if not revision:
                     self._core_table(node, scope)
-            elif name.startswith(ALEMBIC_OP) or name.startswith(BATCH):
+            elif (name.startswith(ALEMBIC_OP) or name.startswith(BATCH)) and not _in_downgrade(scope):
                 self._op(node, scope, name)
         return self.out
 
@@ -407,6 +407,13 @@ class _Reader:
                     if found in ("datetime", "date"):
                         kind = found
             self.out.added_columns.append(Column(name, new.value, kind))
+
+
+def _in_downgrade(scope) -> bool:
+    """Inside a revision's `downgrade()`, which restores the names that existed before: nothing to choose."""
+    while scope is not None and scope.parent is not None:
+        scope = scope.parent
+    return scope is not None and scope.info.name == "downgrade" and scope.info.in_class is None
 
 
 def _tablename(node: cst.ClassDef) -> tuple[cst.BaseExpression | None, str | None]:

@@ -29,8 +29,9 @@ NOT_DDL = frozenset(
 STABLE_MODULES = frozenset({"constants", "enums", "enum"})
 SETTINGS_NAMES = frozenset({"settings", "config", "conf"})
 ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.getenvb"})
-# a date (and time) prefix, with the letter some teams add to order same-day revisions (`2023-11-29a_`)
-DATE_PREFIX = re.compile(r"^\d{4}[-_]?\d{2}[-_]?\d{2}(?:[-_T]?\d{2}(?:[-_:]?\d{2}){0,2})?[a-z]?(?=[-_]|$)[-_]?")
+# a date (and time) prefix, with the letter some teams add to order same-day revisions (`2023-11-29a_`),
+# and a time in any of the separators templates use (`2024-02-23-16.15.07_`, `20240223_161507_`)
+DATE_PREFIX = re.compile(r"^\d{4}[-_]?\d{2}[-_]?\d{2}(?:[-_T]?\d{2}(?:[-_:.]?\d{2}){0,2})?[a-z]?(?=[-_]|$)[-_]?")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 GENERIC_WORDS = frozenset(
     {
@@ -184,13 +185,9 @@ class StaticStructure(FileCheck):
             if STABLE_MODULES.intersection(parts) or constant or source in reported:
                 continue  # constants and enums imported on purpose; one finding per module imported from
             reported.add(source)
-            ctx.report_at(
-                self.rule_id,
-                imp,
-                f"the migration imports application code from `{source or imp.module}`, so it changes or fails "
-                "to import when that code changes; write what it needs into the migration (literal `op.*` "
-                "calls, `sa.table(...)` for data steps)",
-            )
+            # phase 2 reports it unless the project's `script.py.mako` puts this import in every revision
+            node = next(n for target, _, n in ctx.indexer.span_targets if target is imp)
+            ctx.summary.facts.setdefault(self.rule_id, []).append([source or imp.module, ctx.fact_span(node)])
         constants = {}
         for stmt in ctx.tree.body:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -257,6 +254,57 @@ class StaticStructure(FileCheck):
             if isinstance(sub, cst.Name) and sub.value in tainted:
                 return sub
         return None
+
+
+TEMPLATE_IMPORT = re.compile(r"^(?:import\s+([\w.]+)|from\s+([\w.]+)\s+import\s+([\w\s,]+))\s*(?:#.*)?$")
+
+
+def template_imports(text: str) -> frozenset[str]:
+    """Modules a `script.py.mako` imports into every revision it renders (`import a.b`, `from a import b`)."""
+    out: set[str] = set()
+    for line in text.splitlines():
+        match = TEMPLATE_IMPORT.match(line.strip())
+        if match is None:
+            continue
+        if match.group(1):
+            out.add(match.group(1))
+        else:
+            out.add(match.group(2))
+            out.update(f"{match.group(2)}.{name.strip()}" for name in match.group(3).split(",") if name.strip())
+    return frozenset(out)
+
+
+@register
+class StaticStructureImports(ProjectCheck):
+    """Imports of application code recorded in phase 1, minus those the project's revision template adds."""
+
+    rule_id = "migrations-static-structure"
+
+    def check(self, project: Project) -> None:
+        templates = {
+            path.rpartition("/")[0]: template_imports(text)
+            for path, text in project.project_files.items()
+            if path.rsplit("/", 1)[-1] == "script.py.mako"
+        }
+        for path, summary in sorted(project.summaries.items()):
+            facts = summary.facts.get(self.rule_id)
+            if not facts:
+                continue
+            script_dir = path.rpartition("/")[0].rpartition("/")[0]  # <script dir>/versions/<file>.py
+            template = templates.get(script_dir)
+            if template is None and len(templates) == 1:
+                template = next(iter(templates.values()))
+            for source, span in facts:
+                if template and source in template:
+                    continue
+                project.report(
+                    self.rule_id,
+                    path,
+                    tuple(span),
+                    f"the migration imports application code from `{source}`, so it changes or fails to import "
+                    "when that code changes; write what it needs into the migration (literal `op.*` calls, "
+                    "`sa.table(...)` for data steps)",
+                )
 
 
 # --- migrations-descriptive-slug ------------------------------------------------------------------------
