@@ -101,6 +101,7 @@ ASKED_FOR_BY_USERS = [
     "structure-no-domain-import-cycles",
     "errors-registered-exception-handlers",
     "deps-shared-session",
+    "tooling-project-file-parses",
 ]
 OPT_IN = ["bg-no-bare-create-task", "upload-read-in-chunks", "pydantic-union-members-forbid-extra"]
 

@@ -66,7 +66,7 @@ def test_lowest_admitted_knows_exclusive_bounds_and_unpinned():
     assert lowest_admitted(SpecifierSet("")) is None
 
 
-def test_each_broken_project_file_is_one_finding(tmp_path):
+def test_each_broken_project_file_is_one_finding_of_its_own_rule(tmp_path):
     write_tree(
         tmp_path,
         {
@@ -87,6 +87,12 @@ def test_each_broken_project_file_is_one_finding(tmp_path):
     broken = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "setup.cfg", ".github/workflows/ci.yml"}
     assert set(by_path) == broken
     assert all(len(messages) == 1 and "could not be checked" in messages[0] for messages in by_path.values())
+    assert {f.rule for f in findings} == {"tooling-project-file-parses"}
+
+
+def test_rules_that_read_a_broken_file_stay_quiet_without_its_rule(tmp_path):
+    write_tree(tmp_path, {"uv.lock": 'version = 1\n[[package]\nname = "x"\n', "src/app.py": "x = 1\n"})
+    assert verify_tree(tmp_path, _pack(), select=("versions", "tooling-no-redundant-formatters")) == []
 
 
 def _pack():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import libcst as cst
 
@@ -40,7 +41,7 @@ DECLARATIVE_FACTORIES = frozenset(
 )
 CONSTRAINT_KEYWORDS = ("primary_key", "unique", "index")
 METADATA_CALLS = frozenset({"MetaData", "Table", "reflect", "declarative_base"})
-DATE_WORDS = frozenset({"date", "birthday", "birthdate"})  # a `date` word anywhere in the name counts too
+DATE_WORDS = frozenset({"date", "birthday", "birthdate"})  # and `date_of_...`: a date word before a preposition
 TIME_SUFFIXES = ("_datetime", "_timestamp", "_time", "_date", "_ts", "_dt", "_on")
 # names a suffix cannot fix by itself: a bare kind word, or a phrase ending in a preposition (`snoozed_until`)
 GENERIC_TIME_NAMES = frozenset({"timestamp", "time", "datetime", "date", "ts", "dt", "when"})
@@ -350,7 +351,7 @@ def _suggest(name: str, suffix: str) -> str:
     what = "moment" if suffix == "_at" else "day"
     if name.lower() in GENERIC_TIME_NAMES or name.endswith(PREPOSITIONS):
         return f"a name ending in `{suffix}` that says which {what} it holds"
-    base = name
+    base = name.removeprefix("date_") if suffix == "_date" else name  # `date_added` -> `added_date`
     for ending in TIME_SUFFIXES:
         if base.endswith(ending) and len(base) > len(ending):
             base = base[: -len(ending)]
@@ -397,4 +398,6 @@ class DateDateSuffix(_SuffixCheck):
     noun = "date"
 
     def allowed(self, name: str) -> bool:
-        return name.endswith(self.suffix) or name in DATE_WORDS or "date" in name.split("_")
+        words = name.split("_")
+        before_preposition = any(w == "date" and f"_{after}" in PREPOSITIONS for w, after in pairwise(words))
+        return name.endswith(self.suffix) or name in DATE_WORDS or before_preposition

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from bp_rules.validator.checks.async_io import BlockingIndex
+from bp_rules.validator.checks.errors import _reraises
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.names import DEPENDS, FASTAPI_PARAM_FUNCTIONS, last
 from bp_rules.validator.project import Project
@@ -38,6 +41,43 @@ class DepsAnnotated(FileCheck):
 
 
 @register
+class DepsNoDirectCallsFacts(FileCheck):
+    """Phase 1: calls that injection could not replace. A call inside a `try` whose handler swallows the error
+    (a soft-fail wrapper turning a 401 into `None`), and a call given a value that is not one of the caller's
+    own parameters (a token from OAuth state, a key read from a websocket): `Depends()` can do neither."""
+
+    rule_id = "deps-no-direct-calls"
+    node_types = (cst.Call, cst.Try)
+
+    def check(self, ctx: FileContext) -> None:
+        spans = []
+        for node, scope in ctx.nodes(cst.Try):
+            if scope is not None and any(not _reraises(h) for h in node.handlers):
+                spans += [ctx.fact_span(call) for call in _calls_in(node.body)]
+        for node, scope in ctx.nodes(cst.Call):
+            if scope is not None and node.args and not all(_passes_through(arg, scope) for arg in node.args):
+                spans.append(ctx.fact_span(node))
+        if spans:
+            ctx.summary.facts[self.rule_id] = spans
+
+
+def _passes_through(arg: cst.Arg, scope) -> bool:
+    """An argument that hands on one of the calling function's own (injected) parameters."""
+    value = arg.value
+    return isinstance(value, cst.Name) and value.value in {p.name for p in scope.info.params}
+
+
+def _calls_in(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
+
+
+@register
 class DepsNoDirectCalls(ProjectCheck):
     rule_id = "deps-no-direct-calls"
 
@@ -46,8 +86,9 @@ class DepsNoDirectCalls(ProjectCheck):
             if not project.is_injected(fn):
                 continue
             kind = "route" if project.is_route(fn) else "dependency"
+            not_injectable = {tuple(span) for span in summary.facts.get(self.rule_id, ())}
             for call in fn.calls:
-                if call.nested:
+                if call.nested or tuple(call.span) in not_injectable:
                     continue
                 found = project.function(call.name)
                 if found is None or not project.is_dependency(found[0]) or found[0] is fn:

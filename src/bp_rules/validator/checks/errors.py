@@ -29,7 +29,7 @@ class NoBlanketExceptInRoute(FileCheck):
             wraps_result = _returns(node.body)
             for handler in node.handlers:
                 caught = self._blanket(ctx, handler, scope)
-                if caught is None or _reraises(handler):
+                if caught is None or _reraises(handler) or _logs_traceback(handler):
                     continue
                 # `except Exception: log` around a best-effort side effect, with the route's result computed
                 # elsewhere, is a deliberate choice; a handler that answers, or a try around the result, is not
@@ -60,6 +60,32 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
         return False
     last = body[-1]
     return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in last.body)
+
+
+def _logs_traceback(handler: cst.ExceptHandler) -> bool:
+    """`logger.exception(...)` or a log call with `exc_info=True`: the failure is recorded, the answer deliberate."""
+    for node in _walk(handler.body):
+        if not isinstance(node, cst.Call):
+            continue
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "exception":
+            return True
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "exc_info" and _truthy(arg.value):
+                return True
+    return False
+
+
+def _truthy(value: cst.BaseExpression) -> bool:
+    return not (isinstance(value, cst.Name) and value.value in ("False", "None"))
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
 
 
 def _returns(block: cst.BaseSuite) -> bool:

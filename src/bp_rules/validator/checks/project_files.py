@@ -5,7 +5,7 @@ Every file is read with a real parser: tomllib for TOML, `packaging` for require
 versions, PyYAML (SafeLoader) for YAML, configparser for INI files and shlex for shell command lines. The
 text is scanned only afterwards, to find the line of an entry the parser returned (a dependency string inside
 its table, a key, a section header). A file that does not parse is one finding, reported by the first rule
-that needs it (`report_problems`), never a crash. Nothing here registers a check.
+that needs it (`tooling-project-file-parses` reports it, once), never a crash. Nothing here registers a check.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 
-import pathspec
 import yaml
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -887,22 +886,6 @@ def project_files(project: Project) -> ProjectFiles:
     if cached is None:
         cached = project.__dict__["_bp_project_files"] = ProjectFiles(project)
     return cached
-
-
-def report_problems(project: Project, rule_id: str, paths: list[str]) -> None:
-    """Report the files among `paths` that did not parse, once per run, under the first rule that reads them."""
-    files = project_files(project)
-    for path in paths:
-        files.parse(path)
-    rule = project.pack.rules.get(rule_id)
-    globs = pathspec.PathSpec.from_lines("gitignore", rule.globs()) if rule is not None else None
-    for path in paths:
-        if path not in files.problems or path in files.reported or globs is None:
-            continue
-        if rule.globs() == ["**"] or globs.match_file(path):
-            files.reported.add(path)
-            span, message = files.problems[path]
-            project.report(rule_id, path, span, message)
 
 
 def matrix_python_versions(project: Project) -> list[str]:

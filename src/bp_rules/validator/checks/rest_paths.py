@@ -15,14 +15,19 @@ from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register
 from bp_rules.validator.summary import NO_SPAN, Function, Param, Route
 
-# verbs that repeat what the HTTP method already says, and the methods they repeat
+# verbs that repeat what the HTTP method already says, and the methods they repeat. `POST /delete` or
+# `POST /update` is an action endpoint (a bulk operation with a body): POST does not say delete, and the
+# resource path without the verb (`POST ""`) would mean create.
 VERB_METHODS = {
     "get": frozenset({"get"}),
     "fetch": frozenset({"get"}),
     "create": frozenset({"post", "put"}),
-    "update": frozenset({"put", "patch", "post"}),
-    "delete": frozenset({"delete", "post"}),
+    "update": frozenset({"put", "patch"}),
+    "delete": frozenset({"delete"}),
 }
+# words that make the verb name a different operation than the plain method: `POST /create-bulk` sits beside
+# `POST ""`, which creates one
+BULK_WORDS = frozenset({"bulk", "batch", "many", "multiple", "all"})
 WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -56,7 +61,8 @@ class ResourcePaths(FileCheck):
         for i, (static, _params) in enumerate(segments):
             words = WORD.findall(static)
             verb = words[0].lower() if words else ""
-            if verb in VERB_METHODS and method in VERB_METHODS[verb] and words[0][:1].islower():
+            bulk = BULK_WORDS.intersection(w.lower() for w in words)
+            if verb in VERB_METHODS and method in VERB_METHODS[verb] and words[0][:1].islower() and not bulk:
                 after_id = i > 0 and segments[i - 1][1] and not segments[i - 1][0]
                 if not (after_id and method == "post"):  # `POST /posts/{post_id}/publish`-style actions are fine
                     hint = ""

@@ -247,6 +247,8 @@ class RequirementsSplit(ProjectCheck):
                 self._pyproject(project, path, text)
 
     def _requirements(self, project: Project, path: str, text: str) -> None:
+        if _exported_from_groups(project, path, text):
+            return  # the split lives in the pyproject's groups; this file is an export of them
         for number, line in enumerate(text.splitlines(), start=1):
             stripped = line.split("#", 1)[0].strip()
             if not stripped or stripped.startswith("-"):
@@ -283,6 +285,21 @@ class RequirementsSplit(ProjectCheck):
                 f"development tool `{tool}` is a runtime dependency in `{path}`; move it to a "
                 "`[dependency-groups] dev` table",
             )
+
+
+EXPORT_HEADER = re.compile(r"^#.*\b(?:uv|poetry|pdm)\s+export\b", re.MULTILINE)
+
+
+def _exported_from_groups(project: Project, path: str, text: str) -> bool:
+    """A requirements file a tool writes (`uv export`, `poetry export`) from a pyproject with dependency groups."""
+    if not EXPORT_HEADER.search("\n".join(text.splitlines()[:5])):
+        return False
+    folder = path.rpartition("/")[0]
+    pyproject = project.project_files.get(f"{folder}/pyproject.toml" if folder else "pyproject.toml")
+    try:
+        return pyproject is not None and _declares_groups(tomllib.loads(pyproject))
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _declares_groups(data: dict) -> bool:

@@ -13,16 +13,30 @@ from bp_rules.validator.checks.project_files import (
     basename,
     commands,
     is_pyproject,
-    is_requirements,
-    is_workflow,
     lacks_subcommand,
     project_files,
-    report_problems,
     ruff_arguments,
     table,
 )
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
+
+# --- tooling-project-file-parses --------------------------------------------------------------------------
+
+
+@register
+class ProjectFileParses(ProjectCheck):
+    """A project file that does not parse is one finding of its own; the rules that read it stay quiet."""
+
+    rule_id = "tooling-project-file-parses"
+
+    def check(self, project: Project) -> None:
+        files = project_files(project)
+        for path in sorted(files.files):
+            files.parse(path)
+        for path, (span, message) in sorted(files.problems.items()):
+            project.report(self.rule_id, path, span, message)
+
 
 # --- tooling-ruff ----------------------------------------------------------------------------------------
 
@@ -34,7 +48,6 @@ class RuffConfigured(ProjectCheck):
     def check(self, project: Project) -> None:
         files = project_files(project)
         if files.parse_failed:
-            report_problems(project, self.rule_id, sorted(files.files))
             return  # what the broken file says is unknown: stay quiet about ruff
         pyprojects = files.paths(is_pyproject)
         if not pyprojects or files.ruff_configured or files.ruff_runs:
@@ -108,11 +121,6 @@ class RuffSubcommand(ProjectCheck):
                 f"pre-commit entry `{entry}` runs ruff without a subcommand, which current ruff rejects; use "
                 f"`entry: {fixed}`",
             )
-        report_problems(
-            project,
-            self.rule_id,
-            files.paths(lambda p: basename(p) in (".pre-commit-config.yaml", ".gitlab-ci.yml") or is_workflow(p)),
-        )
 
     @staticmethod
     def _line_span(files: ProjectFiles, path: str, line: int):
@@ -170,10 +178,6 @@ class NoRedundantFormatters(ProjectCheck):
 
     def check(self, project: Project) -> None:
         files = project_files(project)
-        consumed = files.paths(
-            lambda p: is_pyproject(p) or is_requirements(p) or basename(p) in ("setup.cfg", ".flake8", ".isort.cfg",
-                                                                               ".pre-commit-config.yaml")
-        )  # fmt: skip
         ruff = files.ruff_configured or files.ruff_runs or any(d.name == "ruff" for d in files.dependencies)
         if ruff:
             tools = {"black", "isort", "autoflake"}
@@ -183,7 +187,6 @@ class NoRedundantFormatters(ProjectCheck):
             self._tool_tables(project, files, tools)
             self._config_files(project, files, tools)
             self._hooks(project, files, tools)
-        report_problems(project, self.rule_id, consumed)
 
     def _dependencies(self, project: Project, files: ProjectFiles, tools: set[str]) -> None:
         for dependency in files.dependencies:

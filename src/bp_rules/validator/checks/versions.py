@@ -21,12 +21,8 @@ from bp_rules.validator.checks.project_files import (
     Dependency,
     basename,
     dependency_possible,
-    is_lock,
-    is_pyproject,
-    is_requirements,
     lowest_admitted,
     project_files,
-    report_problems,
 )
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
@@ -77,7 +73,6 @@ class VersionMinimums(ProjectCheck):
     def check(self, project: Project) -> None:
         files = project_files(project)
         matrix = _matrix(project)
-        manifests = files.paths(lambda p: is_pyproject(p) or is_requirements(p))
         python = matrix.pop("python", None)
         if python is not None:
             for dependency in files.python_constraints:
@@ -104,7 +99,6 @@ class VersionMinimums(ProjectCheck):
                 continue  # the lock file says what is installed: it was checked above
             self._check_dependency(project, dependency, pinned, pinned[0].package)
         self._pre_commit(project, matrix)
-        report_problems(project, self.rule_id, [*manifests, *files.paths(is_lock), *self._pre_commit_paths(files)])
 
     def _check_dependency(self, project: Project, dependency: Dependency, pinned, shown: str) -> None:
         entry, minimum, tested = pinned
@@ -151,10 +145,6 @@ class VersionMinimums(ProjectCheck):
                 f"{entry.minimum}; bump it (`pre-commit autoupdate`)",
             )
 
-    @staticmethod
-    def _pre_commit_paths(files) -> list[str]:
-        return files.paths(lambda p: basename(p) == ".pre-commit-config.yaml")
-
 
 @register
 class BannedPackages(ProjectCheck):
@@ -193,8 +183,6 @@ class BannedPackages(ProjectCheck):
                         f"{basename(lock)} locks `{entry.package}`{version}{via}, which the pack bans; replace "
                         f"it with {entry.replacement} and re-lock",
                     )
-        consumed = files.paths(lambda p: is_pyproject(p) or is_requirements(p) or is_lock(p))
-        report_problems(project, self.rule_id, consumed)
 
     @staticmethod
     def _installs(dependency: Dependency, package: str) -> str:
