@@ -7,6 +7,7 @@ decide in phase 2, where the class's bases resolve across the project (`pydantic
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import libcst as cst
@@ -684,14 +685,23 @@ class CustomBaseModel(ProjectCheck):
                 found = kinds.find(base)
                 if found is not None and found[1].module != summary.module:
                     users.setdefault(found[0].qualname, set()).add(summary.module)
+        subclasses = Counter(
+            found[0].qualname for cls, _ in schemas for base in cls.bases if (found := kinds.find(base)) is not None
+        )
         bases = [c for c, _ in direct if c.qualname in users]
+        api_facing = _imported_by_routes(project)
         candidates = [
             (c, s)
             for c, s in direct
-            if kinds.in_schemas_module(s) and c.qualname not in users and c.qualname not in configured and not c.nested
+            if kinds.in_schemas_module(s)
+            and c.qualname not in users
+            and c.qualname not in configured
+            and not c.nested
+            and (c.qualname in api_facing or s.module in api_facing)
         ]
         if bases:
-            base = max(bases, key=lambda c: (len(users[c.qualname]), c.qualname))
+            # the project's base model is the one most schemas build on, not the one most modules import
+            base = max(bases, key=lambda c: (subclasses[c.qualname], len(users[c.qualname]), c.qualname))
             for cls, summary in candidates:
                 project.report(
                     self.rule_id,
@@ -709,6 +719,18 @@ class CustomBaseModel(ProjectCheck):
                 f"the project has {len(candidates)} schemas on `BaseModel` and no shared base model; create one "
                 "(e.g. `CustomModel` in `src/models.py`) and make every schema inherit it",
             )
+
+
+def _imported_by_routes(project: Project) -> set[str]:
+    """What modules with routes import (names and modules), plus those modules themselves: a schema nobody
+    serving a route reads is an internal payload (an e-mail renderer's props, a queue message), free of the
+    API's conventions."""
+    out: set[str] = set()
+    for summary in project.summaries.values():
+        if any(project.is_route(fn) for fn in summary.functions) or summary.route_endpoints:
+            out.add(summary.module)
+            out.update(project.canonical(imp.module) for imp in summary.imports)
+    return out
 
 
 # --- pydantic-union-members-forbid-extra (opt-in) -------------------------------------------------------

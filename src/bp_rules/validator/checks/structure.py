@@ -186,10 +186,14 @@ class TestsMirrorDomains(ProjectCheck):
             if place.domain and len(place.parts) == 2 and project.config.role_of(place.parts[-1]) == "router":
                 key = (place.root, place.domain)
                 routers[key] = min(routers.get(key, place.path), place.path)
+        imported = {project.canonical(imp.module) for path in tests for imp in project.summaries[path].imports}
         for (_root, domain), router in sorted(routers.items()):
             names = {domain, domain.rstrip("s"), domain + "s"}
             if names & folders or any(_tests_domain(folder, stem, names) for folder, stem in modules):
                 continue
+            package = project.summaries[router].module.rpartition(".")[0] if router in project.summaries else ""
+            if package and any(m == package or m.startswith(package + ".") for m in imported):
+                continue  # `tests/individual_contact/` importing `src.individual` tests that domain
             project.report(
                 self.rule_id,
                 router,
