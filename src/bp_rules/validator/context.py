@@ -31,7 +31,13 @@ class Placement:
 
 def placement(path: str, config: Config) -> Placement:
     parts = PurePosixPath(path).parts
-    in_tests = bool(parts) and (parts[0] in ("tests", "test") or parts[-1].startswith("test_"))
+    # pytest's own discovery: a `tests/` folder anywhere, `test_*.py`, `*_test.py` and `conftest.py`
+    in_tests = bool(parts) and (
+        bool({"tests", "test"} & set(parts[:-1]))
+        or parts[-1].startswith("test_")
+        or parts[-1].endswith("_test.py")
+        or parts[-1] == "conftest.py"
+    )
     role = config.role_of(parts[-1]) if parts else None
     for root in config.source_roots:
         root_parts = PurePosixPath(root).parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bp_rules.validator.context import placement
 from bp_rules.validator.names import BLOCKING_CALLS, matches
 from bp_rules.validator.project import Project
 from bp_rules.validator.reachability import Reachability
@@ -87,8 +88,8 @@ class BlockingIOInAsync(ProjectCheck):
         from bp_rules.validator.checks.db_sessions import NoSyncSessionInAsync
 
         for fn, summary in project.functions.values():
-            if not fn.is_async or not reach.served(fn):
-                continue  # a coroutine only a command-line entry point runs holds up no request
+            if not fn.is_async or not reach.served(fn) or placement(summary.path, project.config).in_tests:
+                continue  # a coroutine only a command-line entry point (or a test) runs holds up no request
             kind = reach.kind(fn)
             how = reach.path(fn)
             via = f" (reached as {' -> '.join(how)})" if len(how) > 1 else ""
