@@ -630,6 +630,15 @@ class NoV1ApiProject(ProjectCheck):
                 if method not in V1_METHODS or not receiver:
                     continue
                 found = kinds.find(receiver.removesuffix("()"))
+                if found is None and method in V1_ONLY_METHODS and project.canonical(receiver) not in project.classes:
+                    # `plugins.get(slug).configuration_schema.parse_raw(...)`: a model class known at run time
+                    project.report(
+                        self.rule_id,
+                        summary.path,
+                        call.span,
+                        f"`.{method}()` is Pydantic v1 API; use {V1_METHODS[method]}",
+                    )
+                    continue
                 if found is None or kinds.kind(found[0].qualname) is None:
                     continue
                 chain = kinds.project_bases(found[0].qualname)
