@@ -186,7 +186,13 @@ class TestsMirrorDomains(ProjectCheck):
             if place.domain and len(place.parts) == 2 and project.config.role_of(place.parts[-1]) == "router":
                 key = (place.root, place.domain)
                 routers[key] = min(routers.get(key, place.path), place.path)
-        imported = {project.canonical(imp.module) for path in tests for imp in project.summaries[path].imports}
+        # what test modules import (not factories or conftest, which set up data for every domain's tests)
+        imported = {
+            project.canonical(imp.module)
+            for path in tests
+            if PurePosixPath(path).stem.startswith("test_") or PurePosixPath(path).stem.endswith("_test")
+            for imp in project.summaries[path].imports
+        }
         for (_root, domain), router in sorted(routers.items()):
             names = {domain, domain.rstrip("s"), domain + "s"}
             if names & folders or any(_tests_domain(folder, stem, names) for folder, stem in modules):
