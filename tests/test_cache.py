@@ -272,3 +272,10 @@ def test_cache_with_a_wrong_shape_is_ignored(project, pack, capsys, mangle):
     warm = verify(capsys, "--format", "json")
     assert warm.code == cold.code
     assert warm.out == cold.out
+
+
+def test_results_cached_by_another_build_of_bp_rules_are_not_reused(project, pack, monkeypatch):
+    _run(project, pack)
+    assert _run(project, pack).cached > 0
+    monkeypatch.setattr(engine, "_build_stamp", lambda: "another-build")
+    assert _run(project, pack).cached == 0

@@ -299,7 +299,7 @@ def run(
     digests, router_types = _read_project(files, sources, memory, use_cache or memory is not None)
     cache_key = hashlib.sha256(
         f"{fingerprint}|{config.digest()}|{','.join(r.id for r in rules)}|{sys.version_info[:2]}|"
-        f"{migration_dirs}|{packages}|{sorted(router_types)}|{SUMMARY_VERSION}".encode()
+        f"{migration_dirs}|{packages}|{sorted(router_types)}|{SUMMARY_VERSION}|{_build_stamp()}".encode()
     ).hexdigest()[:16]
     result_cache = ResultCache(cache_root or config.root, cache_key) if use_cache else None
     if memory is not None:
@@ -428,6 +428,20 @@ def _read_project(
 def _memory_key(project_digest: str, wanted: frozenset[str] | None) -> str:
     """Project findings in memory are keyed by the project and by which cross-file checks ran."""
     return f"{project_digest}|{','.join(sorted(wanted)) if wanted is not None else '*'}"
+
+
+@cache
+def _build_stamp() -> str:
+    """What this build of bp-rules is: its version and the size and time of each of its modules, so that results
+    cached by another build (an upgrade, an edited checkout) are never reused."""
+    package = Path(__file__).resolve().parent.parent
+    from bp_rules import __version__
+
+    stamp = hashlib.sha256(__version__.encode())
+    for module in sorted(package.rglob("*.py")):
+        info = module.stat()
+        stamp.update(f"{module.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    return stamp.hexdigest()[:16]
 
 
 def _project_digest(results: dict[str, FileResult], files: SourceFiles) -> str:
