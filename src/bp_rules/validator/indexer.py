@@ -598,31 +598,18 @@ class Indexer:
             return out
         self_name = params[0].name.value
         typed = {p.name.value: self.type_of(p.annotation.annotation) for p in params[1:] if p.annotation}
-        for stmt in init.body.body if isinstance(init.body, cst.IndentedBlock) else ():
-            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    target, value, annotation = small.targets[0].target, small.value, None
-                elif isinstance(small, cst.AnnAssign):
-                    target, value, annotation = small.target, small.value, small.annotation.annotation
-                else:
-                    continue
-                if not (
-                    isinstance(target, cst.Attribute)
-                    and isinstance(target.value, cst.Name)
-                    and target.value.value == self_name
-                ):
-                    continue
-                if annotation is not None:
-                    kind = self.type_of(annotation)
-                elif isinstance(value, cst.Name):
-                    kind = typed.get(value.value, "")
-                elif isinstance(value, cst.Call):
-                    callee = self.qualify_expr(value.func)
-                    kind = f"{callee}()" if callee else ""
-                else:
-                    kind = ""
-                if kind:
-                    out.setdefault(target.attr.value, kind)
+        for attr, value, annotation in self_assignments(init, self_name):
+            if annotation is not None:
+                kind = self.type_of(annotation)
+            elif isinstance(value, cst.Name):
+                kind = typed.get(value.value, "")
+            elif isinstance(value, cst.Call):
+                callee = self.qualify_expr(value.func)
+                kind = f"{callee}()" if callee else ""
+            else:
+                kind = ""
+            if kind:
+                out.setdefault(attr, kind)
         return out
 
     def _is_route(self, route: Route) -> bool:
@@ -713,6 +700,26 @@ def _guarded_once(node: cst.FunctionDef) -> bool:
             if isinstance(test, cst.Name) and test.value in names:
                 return True
     return False
+
+
+def self_assignments(init: cst.FunctionDef, self_name: str):
+    """`(attribute, value, annotation)` of each top-level `self.attr = value` (or annotated) in `__init__`."""
+    suite = init.body
+    lines = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]  # a one-line suite holds statements
+    for stmt in lines:
+        for small in stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ():
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, value, annotation = small.targets[0].target, small.value, None
+            elif isinstance(small, cst.AnnAssign):
+                target, value, annotation = small.target, small.value, small.annotation.annotation
+            else:
+                continue
+            if (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == self_name
+            ):
+                yield target.attr.value, value, annotation
 
 
 def _through_local(raw: str | None, scope: _Scope | None) -> bool:

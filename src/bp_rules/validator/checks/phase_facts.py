@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 import libcst as cst
 
 from bp_rules.validator.context import FileContext
-from bp_rules.validator.indexer import children, dotted, keyword_arg, positional, string_value
+from bp_rules.validator.indexer import children, dotted, keyword_arg, positional, self_assignments, string_value
 from bp_rules.validator.summary import Call, FileSummary, Function
 
 HTTP_EXCEPTIONS = frozenset(
@@ -186,20 +186,7 @@ class AttributeTypes:
         self_name = init.params[0].name
         annotations = {p.name: p.annotation for p in init.params[1:] if p.annotation}
         init_node = ctx.function_node(init)
-        for stmt in small_statements(statements(init_node.body)):
-            if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
-                target, value, annotation = stmt.targets[0].target, stmt.value, None
-            elif isinstance(stmt, cst.AnnAssign):
-                target, value, annotation = stmt.target, stmt.value, stmt.annotation.annotation
-            else:
-                continue
-            if not (
-                isinstance(target, cst.Attribute)
-                and isinstance(target.value, cst.Name)
-                and target.value.value == self_name
-            ):
-                continue
-            attr = target.attr.value
+        for attr, value, annotation in self_assignments(init_node, self_name):
             if annotation is not None:
                 name = ctx.qualify(annotation)
             elif isinstance(value, cst.Name) and value.value in annotations:
