@@ -11,35 +11,13 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from bp_rules import __version__
-
-if TYPE_CHECKING:
-    from bp_rules.schema.loader import Pack
+from bp_rules.pack_option import RULES_DIR_OPTION, load_pack_or_exit
 
 SEVERITIES = ("error", "warning", "info")
-
-RULES_DIR_OPTION = click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A directory of your own rule records (repeatable); a record with a built-in id replaces it.",
-)
-
-
-def _load(rule_dirs: tuple[Path, ...]) -> Pack:
-    from bp_rules.schema.loader import PackError, load_pack
-
-    try:
-        return load_pack(rule_dirs)
-    except PackError as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        raise SystemExit(2) from None
 
 
 class _LazyGroup(click.Group):
@@ -104,7 +82,7 @@ def rules_list(category: str | None, severity: str | None, fmt: str, rule_dirs: 
     """
     from bp_rules.selection import SelectionError, check_category
 
-    pack = _load(rule_dirs)
+    pack = load_pack_or_exit(rule_dirs)
     if category is not None:
         try:
             check_category(pack, category)
@@ -159,7 +137,7 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
     from bp_rules.selection import suggest
     from bp_rules.show import rule_text
 
-    pack = _load(rule_dirs)
+    pack = load_pack_or_exit(rule_dirs)
     rule = pack.rules.get(rule_id)
     if rule is None:
         close = suggest(rule_id, pack.rules)
@@ -236,7 +214,7 @@ def rules_docs(out: Path, check: bool, rule_dirs: tuple[Path, ...]) -> None:
     from bp_rules.agents.writer import ExportError, apply, unified_diff
     from bp_rules.rule_pages import changes
 
-    pack = _load(rule_dirs)
+    pack = load_pack_or_exit(rule_dirs)
     try:
         planned = [c for c in changes(out, pack.sorted_rules()) if c.action != "unchanged"]
         if check:

@@ -16,6 +16,7 @@ from bp_rules.agents.settings import SettingsError, load_export_settings
 from bp_rules.agents.target import LOAD_WHY, Target
 from bp_rules.agents.wiring import WIRES, plan_wiring
 from bp_rules.agents.writer import Change, ExportError, Output, apply, plan, unified_diff
+from bp_rules.pack_option import RULES_DIR_OPTION, load_pack_or_exit
 from bp_rules.schema.models import Severity
 
 
@@ -115,13 +116,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 )
 @click.option("--ignore", multiple=True, help="Leave out these rule ids or categories.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), help="Leave out less severe rules.")
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A directory of your own rule records (repeatable); a record with a built-in id replaces it.",
-)
+@RULES_DIR_OPTION
 @click.option(
     "--detail",
     type=click.Choice(DETAILS),
@@ -189,7 +184,6 @@ def export(
       bp-rules export --target all --check          in CI: exit 1 when the files drifted
       bp-rules export --target agents --detail full  every rule in full in AGENTS.md
     """
-    from bp_rules.cli import _load
     from bp_rules.selection import SelectionError, check_config, check_names, check_not_empty
     from bp_rules.validator.config import ConfigError, load_config
 
@@ -207,7 +201,7 @@ def export(
     target_names = target_names or settings.targets
     if not target_names:
         raise click.UsageError("name a --target, or list targets in [tool.bp-rules.export] targets")
-    pack = _load(rule_dirs or tuple(out / d for d in config.rules))
+    pack = load_pack_or_exit(rule_dirs or tuple(out / d for d in config.rules))
     selected, ignored = _split(select_) or config.select, _split(ignore) or config.ignore
     try:
         check_config(pack, config)

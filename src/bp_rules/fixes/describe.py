@@ -11,7 +11,8 @@ from pathlib import Path
 import libcst as cst
 
 from bp_rules.fixes.edits import Edit
-from bp_rules.fixes.rewrite import SourceIndex, file_fixes, load_codemods
+from bp_rules.fixes.fix import SourceIndex
+from bp_rules.fixes.rewrite import file_fixes, load_codemods
 from bp_rules.schema.loader import Pack, load_pack
 from bp_rules.schema.models import Autofix
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import libcst as cst
 
 from bp_rules.fixes.edits import Edit, apply_edits, compatible, edits_between, shift_lines
-from bp_rules.fixes.rewrite import SourceIndex, file_fixes, load_codemods
+from bp_rules.fixes.fix import SourceIndex
+from bp_rules.fixes.rewrite import file_fixes, load_codemods
 from bp_rules.schema.loader import Pack
 from bp_rules.schema.models import Autofix
 from bp_rules.validator.config import Config

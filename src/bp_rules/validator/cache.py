@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bp_rules import __version__
+from bp_rules.validator.file_result import FileResult
 from bp_rules.validator.registry import Finding
 from bp_rules.validator.summary import Call, ClassInfo, FileSummary, Function, Import, Param, Route
 
@@ -101,8 +102,6 @@ class ResultCache:
 
     def lookup(self, path: str, digest: str):
         """The cached result of a file whose content hashes to `digest`, without its summary yet."""
-        from bp_rules.validator.engine import FileResult
-
         entry = self.files.get(path)
         if entry is None or entry.get("digest") != digest:
             return None

@@ -26,6 +26,7 @@ from bp_rules.selection import VALIDATOR_IDS
 from bp_rules.validator import alembic_config, migration_history, noqa
 from bp_rules.validator.cache import ResultCache
 from bp_rules.validator.config import Config
+from bp_rules.validator.file_result import FileResult
 from bp_rules.validator.files import SourceFiles
 from bp_rules.validator.memory import Memory
 from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, Finding, load_builtin_checks
@@ -38,16 +39,6 @@ from bp_rules.validator.summary import SUMMARY_VERSION, FileSummary
 SYNTAX_ERROR = "syntax-error"
 SYNTAX_FIX = "Fix the syntax error; bp-rules checks nothing else in a file it cannot parse."
 MAX_FILE_BYTES = 8 * 1024 * 1024
-
-
-@dataclass
-class FileResult:
-    path: str
-    digest: str
-    summary: FileSummary | None
-    findings: list[Finding]
-    suppressions: dict[int, frozenset[str]]
-    revision: list | None = None  # an Alembic revision file: [revision, [down revisions]]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bp_rules.schema.loader import Pack
-    from bp_rules.validator.engine import FileResult
+    from bp_rules.validator.file_result import FileResult
     from bp_rules.validator.registry import Finding
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bp_rules.fixes import imports
-from bp_rules.fixes.rewrite import CannotFix, Codemod, Fix, register
+from bp_rules.fixes.fix import CannotFix, Codemod, Fix, register
 
 # markers whose first positional argument is the dependency, not a default
 DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.fixes.rewrite import CannotFix, Codemod, Fix, register
+from bp_rules.fixes.fix import CannotFix, Codemod, Fix, register
 
 NAMES = ("exc", "error", "err")
 

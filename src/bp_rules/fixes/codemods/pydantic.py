@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bp_rules.fixes import imports
-from bp_rules.fixes.rewrite import CannotFix, Codemod, Fix, register
+from bp_rules.fixes.fix import CannotFix, Codemod, Fix, register
 from bp_rules.validator.checks.pydantic_fields import PYTHON_ONLY_REGEX, V1_CONFIG_KEYS
 
 COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
