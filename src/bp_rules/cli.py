@@ -57,13 +57,14 @@ def cli() -> None:
 
 @cli.group()
 def rules() -> None:
-    """List, read and validate rule records.
+    """List, read, validate and start rule records.
 
     \b
     Examples:
       bp-rules rules list --category async
       bp-rules rules show async-no-blocking-io-in-async-route
       bp-rules rules validate my-rules/
+      bp-rules rules new db-no-raw-sql-in-routes
     """
 
 
@@ -191,6 +192,35 @@ def rules_validate(dirs: tuple[Path, ...]) -> None:
         raise SystemExit(1)
     examples = "; their examples fire as marked" if dirs else ""
     click.echo(f"{total} record(s) valid{examples}.", err=True)
+
+
+@rules.command("new")
+@click.argument("rule_id")
+@click.option("--category", help="The rule's category (default: the id's first segment); the id must start with it.")
+def rules_new(rule_id: str, category: str | None) -> None:
+    """Start a new built-in rule: its record, with one Don't and one Do to fill in, and its check module.
+
+    Exit 2 for an unknown category, an id that exists already or one that does not start with its category.
+
+    \b
+    Examples:
+      bp-rules rules new db-no-raw-sql-in-routes
+      bp-rules rules new pydantic-strict-ids --category pydantic
+    """
+    from bp_rules.scaffold import ScaffoldError, new_rule
+
+    try:
+        done = new_rule(rule_id, category)
+    except ScaffoldError as exc:
+        click.echo(f"bp-rules: {exc}", err=True)
+        raise SystemExit(2) from None
+    for path in done.written:
+        click.echo(f"created {path}")
+    click.echo(
+        "Fill in the TODOs: the Don't example must fire at its `lines`, the Do example must stay clean. Then "
+        "regenerate the rule pages (`bp-rules rules docs --out docs/rules`).",
+        err=True,
+    )
 
 
 @rules.command("docs")

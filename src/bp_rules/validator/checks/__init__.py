@@ -1,7 +1,10 @@
-"""Python checks, one module per family; importing this package registers every module in it."""
+"""Python checks. `checks/<category>/` mirrors `rules/<category>/`; a category that is a Python keyword gets a
+trailing underscore (`async` -> `checks/async_/`). Importing this package registers every module under it,
+subpackages included, so a new check module needs no list to join.
+"""
 
 import importlib
 import pkgutil
 
-for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    importlib.import_module(f"{__name__}.{_module}")
+for _module in sorted(m.name for m in pkgutil.walk_packages(__path__, f"{__name__}.")):
+    importlib.import_module(_module)
