@@ -279,3 +279,52 @@ def test_domain_rules_see_an_installed_src_package_by_its_import_name(tmp_path, 
     found = verify_tree(tmp_path, pack, select=("structure-no-domain-import-cycles",))
     assert found  # one finding per cycle
     assert {f.path for f in found} <= {"src/shop/orders/service.py", "src/shop/billing/service.py"}
+
+
+def _app(name: str) -> dict[str, str]:
+    """A domain split into role folders, as a container's apps are (`api/`, `schema/`, `service/`)."""
+    return {
+        f"backend/app/{name}/__init__.py": "",
+        f"backend/app/{name}/api/__init__.py": "",
+        f"backend/app/{name}/api/router.py": "from fastapi import APIRouter\n\nv1 = APIRouter()\n",
+        f"backend/app/{name}/schema/__init__.py": "",
+        f"backend/app/{name}/schema/item.py": "from pydantic import BaseModel\n\nItem = BaseModel\n",
+        f"backend/app/{name}/service/__init__.py": "",
+        f"backend/app/{name}/enums.py": "KINDS = ('a', 'b')\n",
+    }
+
+
+def test_a_container_of_domains_is_no_domain_its_children_are(tmp_path, pack):
+    from tests.conftest import verify_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": PYPROJECT,
+            "backend/__init__.py": "",
+            "backend/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            "backend/app/__init__.py": "",
+            "backend/app/router.py": "from backend.app.admin.api.router import v1\n",
+            **_app("admin"),
+            **_app("task"),
+            "backend/app/task/service/run.py": "from backend.app.admin.service.audit import log\n",
+            "backend/app/admin/service/audit.py": "from backend.app.task.service.run import run\n\nlog = print\n",
+            "backend/middleware/__init__.py": "",
+            "backend/middleware/auth.py": (
+                "from backend.app.admin.enums import KINDS\nfrom backend.app.admin.schema.item import Item\n"
+            ),
+        },
+    )
+    select = ("structure-no-deep-cross-domain-imports", "structure-no-domain-import-cycles")
+    found = {(f.rule, f.path, f.line): f.message for f in verify_tree(tmp_path, pack, select=select)}
+    deep = "structure-no-deep-cross-domain-imports"
+    # the container's own router and a domain's top-level module are no deep import; a role package's module is
+    assert sorted((r, p, line) for r, p, line in found if r == deep) == [
+        (deep, "backend/app/admin/service/audit.py", 1),
+        (deep, "backend/app/task/service/run.py", 1),
+        (deep, "backend/middleware/auth.py", 2),
+    ]
+    assert "domain `admin`'s internals" in found[(deep, "backend/middleware/auth.py", 2)]
+    assert "from backend.app.admin import schema as admin_schema" in found[(deep, "backend/middleware/auth.py", 2)]
+    cycles = [m for (r, _, _), m in found.items() if r == "structure-no-domain-import-cycles"]
+    assert len(cycles) == 1 and "`admin -> task -> admin`" in cycles[0]

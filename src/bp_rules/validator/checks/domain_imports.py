@@ -56,13 +56,14 @@ class ExplicitCrossDomainImports(ProjectCheck):
                 if root != place.root or other == domain:
                     continue
                 name = imp.module.rpartition(".")[2]
+                label = layout.label(other)
                 if len(rest) == 1 and imp.local == name and self._is_module(project, layout, root, other, name):
                     project.report(
                         self.rule_id,
                         summary.path,
                         imp.span,
-                        f"`{name}` of domain `{other}` is imported under its bare name, which reads as this "
-                        f"domain's own `{name}`; import it as `{other}_{name}`",
+                        f"`{name}` of domain `{label}` is imported under its bare name, which reads as this "
+                        f"domain's own `{name}`; import it as `{label}_{name}`",
                     )
                 elif len(rest) == 2 and imp.local == name:
                     package = (
@@ -70,12 +71,13 @@ class ExplicitCrossDomainImports(ProjectCheck):
                     )
                     own = project.module_of.get(f"{package}.{rest[0]}")
                     if own is not None and own.path != summary.path and _defines(project, own, name, imp.module):
-                        alias = "".join(p.capitalize() for p in other.split("_")) + name
+                        alias = "".join(p.capitalize() for p in label.split("_")) + name
                         project.report(
                             self.rule_id,
                             summary.path,
                             imp.span,
-                            f"`{name}` from domain `{other}` shadows `{domain}`'s own `{rest[0]}.{name}`; "
+                            f"`{name}` from domain `{label}` shadows `{layout.label(domain)}`'s own "
+                            f"`{rest[0]}.{name}`; "
                             f"import it as `{alias}`",
                         )
 
@@ -144,17 +146,19 @@ class NoDeepCrossDomainImports(ProjectCheck):
                 root, other, rest, prefix = found
                 if root != place.root or other == domain or len(rest) < 2:
                     continue
-                if all(layout.sub_domain(root, (other, *rest[:i])) for i in range(1, len(rest))):
+                folders = layout.domain_parts(other)
+                if all(layout.sub_domain(root, (*folders, *rest[:i])) for i in range(1, len(rest))):
                     continue  # each package on the way has role modules of its own: sub-domains, public
                 seen.add((imp.span[0], module))
-                shown = f"{prefix}.{other}"
+                shown = ".".join((prefix, *folders))
+                label = layout.label(other)
                 project.report(
                     self.rule_id,
                     summary.path,
                     imp.span,
-                    f"this import reaches into domain `{other}`'s internals (`{shown}.{'.'.join(rest)}`); import "
-                    f"its top-level module instead (`from {shown} import {rest[0]} as {other}_{rest[0]}`) and let "
-                    f"`{other}` expose what others need",
+                    f"this import reaches into domain `{label}`'s internals (`{shown}.{'.'.join(rest)}`); import "
+                    f"its top-level module instead (`from {shown} import {rest[0]} as {label}_{rest[0]}`) and let "
+                    f"`{label}` expose what others need",
                 )
 
 
@@ -204,7 +208,7 @@ class NoDomainImportCycles(ProjectCheck):
             by_anchor.setdefault(anchor, []).append(cycle)
         for (path, span), found in sorted(by_anchor.items()):
             found.sort(key=lambda c: (len(c), c))
-            shown = [" -> ".join(d for _, d in (*c, c[0])) for c in found]
+            shown = [" -> ".join(layout.label(d) for _, d in (*c, c[0])) for c in found]
             listed = ", ".join(f"`{s}`" for s in shown[: self.MAX_LISTED])
             if len(shown) > self.MAX_LISTED:
                 listed += f" and {len(shown) - self.MAX_LISTED} more"
@@ -213,8 +217,8 @@ class NoDomainImportCycles(ProjectCheck):
                 self.rule_id,
                 path,
                 span,
-                f"this import of `{first[1][1]}` closes an import cycle between domains: {listed}; move what both "
-                "need into a global module, merge the domains, or make one a sub-package of the other",
+                f"this import of `{layout.label(first[1][1])}` closes an import cycle between domains: {listed}; move "
+                "what both need into a global module, merge the domains, or make one a sub-package of the other",
             )
 
 

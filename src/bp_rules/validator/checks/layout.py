@@ -5,6 +5,8 @@ it can tell two things a single file cannot:
 
 - the *effective* source root: `src/` itself when the code imports `src.posts...`, but `src/dispatch/` when
   `src/` only holds one installable package that the code imports as `dispatch...` (the src-layout);
+- which packages are *containers* of domains (`backend/app/` holding `admin/` and `task/`, each with its own
+  api/schemas/models/service): their children are the domains, the container itself is none;
 - whether the project is organised by domain at all. A tree split by file type (`routers/`, `schemas/`,
   `crud/` folders of entity modules) gets one `structure-by-domain` finding per folder; the placement rules
   (`structure-routes-in-router`, ...) stay quiet for it and for files inside such folders, instead of
@@ -33,6 +35,8 @@ FILE_TYPE_DIRS = frozenset(
 GENERIC_DIRS = frozenset(
     {"api", "apis", "v1", "v2", "v3", "core", "common", "shared", "internal", "http", "web", "rest"}
 )
+# roles that make a package domain-shaped (its own routes, schemas, tables or logic)
+DOMAIN_ROLES = frozenset({"router", "schemas", "models", "service", "dependencies"})
 # module stems that do not name an entity
 GENERIC_STEMS = frozenset(
     {
@@ -102,7 +106,9 @@ class Place:
     path: str
     root: str | None  # the effective source root directory, e.g. `src` or `src/dispatch`
     parts: tuple[str, ...]  # the path below the root
-    domain: str | None  # first package below the root; None for a module directly in it
+    # the package below the root a file belongs to: the first one, or `container/child` inside a container of
+    # domains; None for a module directly in the root or in a container
+    domain: str | None
     role: str | None  # from the file name, else from the nearest folder named like a role (`models/`)
     in_tests: bool
     in_migrations: bool
@@ -133,6 +139,7 @@ class Layout:
     domains: dict[str, set[str]] = field(default_factory=dict)  # root -> domain packages with role files
     by_domain: bool = True
     libraries: frozenset[tuple[str, str]] = frozenset()  # (root, package) of shared toolkits
+    containers: frozenset[tuple[str, str]] = frozenset()  # (root, package) of packages that hold domains
 
     # --- building -------------------------------------------------------------------------------------
 
@@ -158,6 +165,7 @@ class Layout:
         raw: dict[str, Place] = {p: self._place(p, frozenset()) for p in paths}
         if uses_fastapi:
             self._find_type_folders(raw)
+            self.containers = self._find_containers(raw)
         exempt = frozenset(self.type_folders)
         self.places = {p: self._place(p, exempt) for p in paths}
         self._children: dict[tuple[str, tuple[str, ...]], list[Place]] = defaultdict(list)
@@ -210,6 +218,31 @@ class Layout:
             if key not in routed and len(users) >= max(5, len(domains[key[0]]) // 2)
         )
 
+    def _find_containers(self, raw: dict[str, Place]) -> frozenset[tuple[str, str]]:
+        """Packages that only hold domains (`backend/app/` with `admin/` and `task/`, `plugins/` with one package
+        per plugin): two or more children are domain-shaped (role modules or role folders of two kinds:
+        routes, schemas, models, service, dependencies), and the package has none of those of its own but an
+        aggregating router."""
+        own: dict[tuple[str, str], set[str]] = defaultdict(set)
+        children: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for place in raw.values():
+            if place.root is None or place.in_tests or len(place.parts) < 2:
+                continue
+            package = (place.root, place.parts[0])
+            if len(place.parts) == 2:
+                own[package].add(self.project.config.role_of(place.parts[1]) or "")
+                continue
+            own[package].add(self.folder_role(place.parts[1]) or "")
+            role = self.project.config.role_of(place.parts[2]) if len(place.parts) == 3 else None
+            children[package][place.parts[1]].add(role or self.folder_role(place.parts[2]) or "")
+        return frozenset(
+            package
+            for package, kids in children.items()
+            if self.is_domain_name(package[1])
+            and not (own[package] & DOMAIN_ROLES) - {"router"}
+            and sum(len(roles & DOMAIN_ROLES) >= 2 for roles in kids.values()) >= 2
+        )
+
     def _effective_roots(self, paths: list[str]) -> list[str]:
         """The configured roots present in the tree; `src/<pkg>` for a src-layout package imported as `pkg`."""
         modules = [imp.module for s in self.project.summaries.values() for imp in s.imports if imp.level == 0]
@@ -238,6 +271,8 @@ class Layout:
             if parts[: len(root_parts)] == root_parts and len(parts) > len(root_parts):
                 rest = parts[len(root_parts) :]
                 domain = rest[0] if len(rest) > 1 else None
+                if (root, domain) in self.containers:
+                    domain = f"{rest[0]}/{rest[1]}" if len(rest) > 2 else None
                 role = self.project.config.role_of(rest[-1])
                 if role is None:
                     for folder in reversed(rest[:-1]):
@@ -308,9 +343,31 @@ class Layout:
             for prefix in self._spellings(root):
                 if module.startswith(prefix + "."):
                     rest = tuple(module[len(prefix) + 1 :].split("."))
+                    if (root, rest[0]) in self.containers:
+                        return self._child_domain(root, rest, prefix)
                     if rest and self.is_domain_name(rest[0], root) and self._is_domain(root, rest):
                         return root, rest[0], rest[1:], prefix
         return None
+
+    def _child_domain(
+        self, root: str, rest: tuple[str, ...], prefix: str
+    ) -> tuple[str, str, tuple[str, ...], str] | None:
+        """`app.admin.schema.user` inside the container `app` -> domain `app/admin`, rest `schema.user`; the
+        container itself and its own modules (`app.router`) are no domain."""
+        if len(rest) < 2 or f"{root}/{rest[0]}/{rest[1]}.py" in self.project.summaries:
+            return None
+        domain = f"{rest[0]}/{rest[1]}"
+        return (root, domain, rest[2:], prefix) if self.is_domain_name(domain, root) else None
+
+    @staticmethod
+    def label(domain: str) -> str:
+        """How messages name a domain: `admin` for `app/admin` inside a container."""
+        return domain.rpartition("/")[2]
+
+    @staticmethod
+    def domain_parts(domain: str) -> tuple[str, ...]:
+        """The domain's folders below the root: `("app", "admin")` for `app/admin`."""
+        return tuple(domain.split("/"))
 
     def folder_role(self, folder: str) -> str | None:
         """The role a folder of modules plays: `models/` or `model/` (one module per entity) like `models.py`."""
@@ -323,7 +380,10 @@ class Layout:
     def is_domain_name(self, name: str | None, root: str | None = None) -> bool:
         """Packages named like a role or a shared concern (`database/`, `core/`, `models/`) are global, and so
         are shared toolkits (see `_find_libraries`)."""
-        if not name or name in self.role_stems or name in GENERIC_DIRS or name in FILE_TYPE_DIRS:
+        if not name or (root, name) in self.containers or (root is None and name in {c for _, c in self.containers}):
+            return False
+        last = self.label(name)
+        if last in self.role_stems or last in GENERIC_DIRS or last in FILE_TYPE_DIRS:
             return False
         return not any(lib == name and (root is None or r == root) for r, lib in self.libraries)
 

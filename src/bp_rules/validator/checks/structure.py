@@ -183,8 +183,12 @@ class TestsMirrorDomains(ProjectCheck):
             modules.append((parts[:-1], PurePosixPath(path).stem))
         routers: dict[tuple[str, str], str] = {}
         for place, _summary in layout.checked():
-            if place.domain and len(place.parts) == 2 and project.config.role_of(place.parts[-1]) == "router":
-                key = (place.root, place.domain)
+            if (
+                place.domain
+                and place.parts[:-1] == layout.domain_parts(place.domain)
+                and project.config.role_of(place.parts[-1]) == "router"
+            ):
+                key = (place.root, layout.label(place.domain))
                 routers[key] = min(routers.get(key, place.path), place.path)
         # what test modules import (not factories or conftest, which set up data for every domain's tests)
         imported = {
