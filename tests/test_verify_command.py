@@ -111,3 +111,52 @@ def test_an_unknown_declared_encoding_is_reported_not_a_crash(tmp_path, monkeypa
     outcome = verify(capsys, "--no-cache")
     assert rules_at(outcome.out) == {("a.py", 1, "syntax-error")}
     assert "no-such-codec" in outcome.out
+
+
+TEMPLATE = """\
+from polar.base import Client
+{% for service in api.services %}
+from polar.{{ version }}.services import {{ service.name }}
+{% endfor %}
+"""
+
+
+def test_a_template_named_py_is_not_source_and_says_so(tmp_path, monkeypatch, capsys):
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": PYPROJECT,
+            "gen/template/client.py": TEMPLATE,
+            "gen/template/version.py": "from polar.{{ version }}.client import Polar\n",
+            "app/broken.py": 'NAME = "{{ name }}"\nif NAME\n    pass\n',
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):  # the second run reads the cache
+        outcome = verify(capsys)
+        assert rules_at(outcome.out) == {("app/broken.py", 2, "syntax-error")}
+        assert "gen/template/client.py: a template (`{%` at line 2), not Python source; not checked" in outcome.err
+        assert "gen/template/version.py: a template (`{{` at line 1)" in outcome.err
+        assert "broken.py" not in outcome.err
+    capsys.readouterr()
+    assert main(["explain", "gen/template/client.py"]) == 0
+    assert "not checked:    a template (`{%` at line 2), not Python source" in capsys.readouterr().out
+    main(["explain", "app/broken.py"])
+    assert "not checked" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'print(f"{{total}}"\n',  # `{{` only inside a string
+        "totals = {{1}}\ndef f(:\n    pass\n",  # `{{` on another line than the error
+        "mapping = {  # a comment, not {# #}\n    1: 2\nif mapping\n",
+        "value = 10 %\n",
+    ],
+)
+def test_a_real_syntax_error_next_to_braces_is_still_reported(tmp_path, monkeypatch, capsys, source):
+    write_tree(tmp_path, {"pyproject.toml": PYPROJECT, "a.py": source})
+    monkeypatch.chdir(tmp_path)
+    outcome = verify(capsys, "--no-cache")
+    assert {rule for _, _, rule in rules_at(outcome.out)} == {"syntax-error"}
+    assert "not Python source" not in outcome.err

@@ -111,7 +111,16 @@ class ResultCache:
         except (KeyError, TypeError, AttributeError, ValueError):
             return None
         revision = entry.get("revision")
-        return FileResult(path, digest, None, findings, suppressions, revision if isinstance(revision, list) else None)
+        not_python = entry.get("not_python")
+        return FileResult(
+            path,
+            digest,
+            None,
+            findings,
+            suppressions,
+            revision if isinstance(revision, list) else None,
+            not_python if isinstance(not_python, str) else None,
+        )
 
     def summary(self, path: str) -> FileSummary | None:
         if self._summaries is None:
@@ -144,6 +153,7 @@ class ResultCache:
             "findings": [dataclasses.asdict(f) for f in result.findings],
             "suppressions": {str(k): sorted(v) for k, v in result.suppressions.items()},
             "revision": result.revision,
+            "not_python": result.not_python,
         }
         if self._summaries is None:
             self.summary(result.path)  # load the existing summaries before adding to them

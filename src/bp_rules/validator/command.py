@@ -308,6 +308,9 @@ def _check_project(project: ProjectPlan, home: Path, report: _Report, *, change,
         )
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
+    for path, what in result.not_python.items():
+        if _within(path, scope):
+            click.echo(f"bp-rules: {_relative_to_cwd(home / path)}: {what}, not Python source; not checked", err=True)
     findings = result.findings
     if report_unused_noqa:
         findings = sorted([*findings, *result.unused_noqa])

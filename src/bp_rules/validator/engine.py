@@ -49,6 +49,7 @@ class RunResult:
     cached: int = 0
     warnings: list[str] = field(default_factory=list)
     unused_noqa: list[Finding] = field(default_factory=list)
+    not_python: dict[str, str] = field(default_factory=dict)  # path -> what it is (a template): not checked
 
 
 # --- rule selection ------------------------------------------------------------------------------------
@@ -156,6 +157,7 @@ def _analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
     from bp_rules.validator.context import FileContext, placement
     from bp_rules.validator.indexer import Indexer
     from bp_rules.validator.positions import locate
+    from bp_rules.validator.templates import template_syntax
 
     digest = hashlib.sha256(data).hexdigest()
     config = state.config
@@ -170,10 +172,12 @@ def _analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         span, message = _syntax_error_location(text, path, exc)
+        summary = FileSummary(path, config.module_name(path), syntax_error=True)
+        marker = template_syntax(text, span[0])
+        if marker is not None:  # a code generator's template named `.py`: not Python source to check
+            return FileResult(path, digest, summary, [], suppressions, not_python=f"a template ({marker})")
         finding = _finding(None, SYNTAX_ERROR, path, span, f"cannot parse: {message}; the file was not checked", config)
-        return FileResult(
-            path, digest, FileSummary(path, config.module_name(path), syntax_error=True), [finding], suppressions
-        )
+        return FileResult(path, digest, summary, [finding], suppressions)
     except (RecursionError, ValueError) as exc:
         finding = _finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), f"cannot parse: {exc}", config)
         return FileResult(path, digest, None, [finding], suppressions)
@@ -371,8 +375,9 @@ def run(
     kept = _per_path_ignores(kept, config)
     if config.severity:
         kept = [replace(f, severity=config.severity.get(f.rule, f.severity)) for f in kept]
+    not_python = {p: r.not_python for p, r in sorted(results.items()) if r.not_python}
     return RunResult(sorted(set(kept)), files=len(results), cached=cached, warnings=list(config.warnings),
-                     unused_noqa=unused)  # fmt: skip
+                     unused_noqa=unused, not_python=not_python)  # fmt: skip
 
 
 def _without_history(findings: list[Finding], rules: dict[str, Rule], history: frozenset[str]) -> list[Finding]:

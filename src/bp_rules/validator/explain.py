@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,8 @@ from bp_rules.schema.loader import Pack, PackError, load_pack
 from bp_rules.validator.config import Config, ConfigError, load_config
 from bp_rules.validator.context import placement
 from bp_rules.validator.discovery import find_project_root, manifest_of
-from bp_rules.validator.engine import applies, selected_rules
+from bp_rules.validator.engine import applies, decode_source, selected_rules
+from bp_rules.validator.templates import template_syntax
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Explanation:
     in_tests: bool
     target_version: str | None
     target_version_from: str
+    not_python: str | None = None  # what a `.py` file that is no Python source is (a template): not checked
     applied: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # rule id -> why it does not check this file
 
@@ -58,6 +61,7 @@ def explain(target: Path, pack: Pack, config: Config | None = None) -> Explanati
         in_tests=place.in_tests,
         target_version=target_version,
         target_version_from=config.origins.get("target-version", "unknown"),
+        not_python=_not_python(absolute),
     )
     selected = {r.id for r in selected_rules(pack, config)}
     ignored_here = _per_path_ignored(rel, config)
@@ -68,6 +72,24 @@ def explain(target: Path, pack: Pack, config: Config | None = None) -> Explanati
         else:
             out.skipped[rule.id] = why
     return out
+
+
+def _not_python(path: Path) -> str | None:
+    """A template named `.py` (only compiled to find out, never run)."""
+    if path.suffix != ".py" or not path.is_file():
+        return None
+    try:
+        text, _ = decode_source(path.read_bytes())
+    except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+        return None
+    try:
+        compile(text, str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        marker = template_syntax(text, exc.lineno or 1)
+        return f"a template ({marker})" if marker else None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _per_path_ignored(rel: str, config: Config) -> dict[str, str]:
@@ -117,6 +139,7 @@ def render_text(e: Explanation) -> str:
         f"placement:      source root {e.source_root or '-'}, domain {e.domain or '-'}, role {e.role or '-'}"
         + (", a test" if e.in_tests else ""),
         f"target Python:  {e.target_version or 'unknown'} (from {e.target_version_from})",
+        *([f"not checked:    {e.not_python}, not Python source"] if e.not_python else []),
         f"rules that check it ({len(e.applied)}):",
     ]
     lines += [f"  {rule_id}" for rule_id in e.applied]

@@ -20,3 +20,5 @@ class FileResult:
     findings: list[Finding]
     suppressions: dict[int, frozenset[str]]
     revision: list | None = None  # an Alembic revision file: [revision, [down revisions]]
+    # why a file that does not parse is neither checked nor reported: not Python source (a template)
+    not_python: str | None = None
