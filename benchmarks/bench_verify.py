@@ -198,14 +198,21 @@ def main() -> None:
     parser.add_argument("--paths", nargs="*", default=["."], help="what to check, relative to the root")
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs for each measurement")
     parser.add_argument("--big", type=int, nargs="*", default=[], metavar="N", help="big-file sizes, in routes")
+    parser.add_argument("--in-place", action="store_true", help="measure the tree where it is, not a private copy")
     parser.add_argument(
         "--bp-rules", dest="python", default=sys.executable, help="the interpreter of the build to time"
     )
     args = parser.parse_args()
     if args.root is None and not args.big:
         parser.error("give a project root, --big sizes, or both")
-    if args.root is not None:
+    if args.root is not None and args.in_place:
         tree_table(args.python, args.root.resolve(), args.paths, args.repeat)
+    elif args.root is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / args.root.resolve().name
+            shutil.copytree(args.root, copy, symlinks=True, ignore=shutil.ignore_patterns(".bp-rules-cache", ".git"))
+            print(f"(a private copy of {args.root.resolve()})")
+            tree_table(args.python, copy, args.paths, args.repeat)
     if args.big:
         big_table(args.python, args.big)
 
