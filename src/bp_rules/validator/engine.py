@@ -279,7 +279,9 @@ def run(
     """Check `files`. `sources` gives the content of some paths in place of the disk (a snippet checked as
     the file at that path, the rest of the project as context); those results are never cached. `memory`
     keeps decoded per-file results between runs of a long-lived process. `report_in`: only findings in
-    these paths are wanted, so cross-file checks of rules that apply to none of them are skipped. The cache
+    these paths are wanted, so cross-file checks of rules that apply to none of them are skipped, and the
+    others visit only these files (the rest of the project is their context); findings elsewhere may be
+    missing from the result. The cache
     lives under `cache_root` (default: the project root): a run on a copy of the project (the staged tree of
     `verify diff --staged`) keeps using the project's own cache. `touched`: the paths a `verify diff` change
     touches; a revision file among them counts as new."""
@@ -327,7 +329,7 @@ def run(
 
     project_findings = None
     if project_digest and memory is not None:
-        project_findings = memory.project_findings(_memory_key(project_digest, wanted))
+        project_findings = memory.project_findings(_memory_key(project_digest, wanted, report_in))
     # a long-lived process skips the cached project findings once, to hold every summary from then on
     if project_findings is None and project_digest and result_cache is not None and not sources and memory is None:
         project_findings = result_cache.project_findings(project_digest)
@@ -346,9 +348,9 @@ def run(
                 memory.state = state
             _analyze(todo, state, results, jobs, progress)
         summaries = {p: r.summary for p, r in results.items() if r.summary and not r.summary.syntax_error}
-        project_findings = _phase2(pack, config, rules, summaries, files, wanted)
+        project_findings = _phase2(pack, config, rules, summaries, files, wanted, report_in)
         if memory is not None:
-            memory.project = (_memory_key(_project_digest(results, files), wanted), project_findings)
+            memory.project = (_memory_key(_project_digest(results, files), wanted, report_in), project_findings)
         if result_cache is not None:
             for rel, _ in todo:
                 result_cache.put(results[rel])
@@ -421,9 +423,11 @@ def _read_project(
     return digests, resolve(scans)
 
 
-def _memory_key(project_digest: str, wanted: frozenset[str] | None) -> str:
-    """Project findings in memory are keyed by the project and by which cross-file checks ran."""
-    return f"{project_digest}|{','.join(sorted(wanted)) if wanted is not None else '*'}"
+def _memory_key(project_digest: str, wanted: frozenset[str] | None, focus: frozenset[str] | None) -> str:
+    """Project findings in memory are keyed by the project, by which cross-file checks ran and on which files."""
+    ran = ",".join(sorted(wanted)) if wanted is not None else "*"
+    visited = "\0".join(sorted(focus)) if focus is not None else "*"
+    return f"{project_digest}|{ran}|{visited}"
 
 
 @cache
@@ -472,12 +476,19 @@ def _analyze(todo, state: _Phase1, results: dict[str, FileResult], jobs, progres
 
 
 def _phase2(
-    pack: Pack, config: Config, rules: list[Rule], summaries, files: SourceFiles, wanted: frozenset[str] | None = None
+    pack: Pack,
+    config: Config,
+    rules: list[Rule],
+    summaries,
+    files: SourceFiles,
+    wanted: frozenset[str] | None = None,
+    focus: frozenset[str] | None = None,
 ) -> list[Finding]:
     from bp_rules.validator.project import Project
 
     load_builtin_checks()  # the checks register themselves on import; no file may have been parsed this run
-    project = Project(summaries, config, pack, project_files=files.project, selected=frozenset(r.id for r in rules))
+    selected = frozenset(r.id for r in rules)
+    project = Project(summaries, config, pack, project_files=files.project, selected=selected, focus=focus)
     for rule in rules:
         if wanted is not None and rule.id not in wanted:
             continue

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bp_rules.validator.config import Config
 from bp_rules.validator.discovery import path_module_name
@@ -12,6 +13,8 @@ from bp_rules.validator.summary import Call, ClassInfo, FileSummary, Function, P
 
 if TYPE_CHECKING:
     from bp_rules.schema.loader import Pack
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +33,10 @@ class Project:
     project_files: dict[str, str] = field(default_factory=dict)  # path -> text of pyproject.toml etc.
     findings: list[ProjectFinding] = field(default_factory=list)
     selected: frozenset[str] = frozenset()  # the rule ids of this run, so that overlapping checks defer
+    # the files whose findings are wanted (None: all). Checks that report a file's findings while visiting that
+    # file loop over `reported_summaries()`/`reported_functions()`, so a run for one file visits one file; the
+    # index and every lookup still see the whole project.
+    focus: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.functions: dict[str, tuple[Function, FileSummary]] = {}
@@ -64,6 +71,33 @@ class Project:
                     self.routes.add(name)
         self.dependencies = self._collect_dependencies()
         self._call_names: dict[str, str] = {}  # a callee as spelled -> the project method it reaches
+        self._shared: dict[type, object] = {}
+
+    def reported_summaries(self) -> Iterator[FileSummary]:
+        """The summaries of the files whose findings are wanted (see `focus`)."""
+        if self.focus is None:
+            yield from self.summaries.values()
+            return
+        for path, summary in self.summaries.items():
+            if path in self.focus:
+                yield summary
+
+    def reported_functions(self) -> Iterator[tuple[Function, FileSummary]]:
+        """`functions.values()` restricted to the files whose findings are wanted (see `focus`)."""
+        if self.focus is None:
+            yield from self.functions.values()
+            return
+        for fn, summary in self.functions.values():
+            if summary.path in self.focus:
+                yield fn, summary
+
+    def shared(self, kind: type[T]) -> T:
+        """One `kind(self)` per project: an index several checks build from the same summaries (which
+        functions block, who reaches what) is built once per run."""
+        found = self._shared.get(kind)
+        if found is None:
+            found = self._shared[kind] = kind(self)
+        return found
 
     def _spellings(self, summary: FileSummary) -> list[str]:
         """The names a module may be imported by: its package name, and its path below the project root or

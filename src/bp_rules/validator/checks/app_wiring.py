@@ -213,7 +213,7 @@ class SharedSession(ProjectCheck):
     def check(self, project: Project) -> None:
         layout = Layout.of(project)
         sessions = SessionNames(project)
-        for fn, summary in project.functions.values():
+        for fn, summary in project.reported_functions():
             if fn.yields or fn.nested or not project.is_dependency(fn):
                 continue
             place = layout.place(summary.path)

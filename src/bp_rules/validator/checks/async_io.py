@@ -52,28 +52,35 @@ class BlockingIndex:
         found = self.project.function(self.project.call_name(fn, call) if fn is not None else call.name)
         return found[0] if found else None
 
-    def chain(self, fn: Function, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str] | None:
-        """For a sync function: the shortest call chain to a blocking call, e.g. [load_rates, requests.get]."""
-        if fn.qualname in self._chains:
-            return self._chains[fn.qualname]
-        if depth > MAX_DEPTH or fn.qualname in seen or fn.memoized:
+    def chain(self, fn: Function) -> list[str] | None:
+        """For a sync function: the shortest call chain to a blocking call, e.g. [load_rates, requests.get]; of
+        several equally short ones, the first in call order. The answer depends on `fn` alone, never on what
+        was asked before, so a run that visits fewer functions reports the same chains."""
+        if fn.qualname not in self._chains:
+            self._chains[fn.qualname] = self._shortest_chain(fn)
+        return self._chains[fn.qualname]
+
+    def _shortest_chain(self, fn: Function) -> list[str] | None:
+        if fn.memoized:
             return None  # a cached one-time initialisation blocks once, on the first call, not per request
-        best: list[str] | None = None
-        for call in fn.calls:
-            if call.nested:
-                continue
-            blocked = self.blocking(call, fn)
-            if blocked:
-                best = [fn.name, display(blocked)]
-                break
-            callee = self.callee(call, fn)
-            if callee is not None and not callee.is_async:
-                sub = self.chain(callee, depth + 1, seen | {fn.qualname})
-                if sub is not None and (best is None or len(sub) + 1 < len(best)):
-                    best = [fn.name, *sub]
-        if depth == 0 or best is not None:
-            self._chains[fn.qualname] = best
-        return best
+        level: list[tuple[Function, list[str]]] = [(fn, [fn.name])]
+        seen = {fn.qualname}
+        for _ in range(MAX_DEPTH + 1):  # breadth first: every function n calls away before any n + 1 away
+            following: list[tuple[Function, list[str]]] = []
+            for current, names in level:
+                for call in current.calls:
+                    if call.nested:
+                        continue
+                    blocked = self.blocking(call, current)
+                    if blocked:
+                        return [*names, display(blocked)]
+                    callee = self.callee(call, current)
+                    if callee is None or callee.is_async or callee.memoized or callee.qualname in seen:
+                        continue
+                    seen.add(callee.qualname)
+                    following.append((callee, [*names, callee.name]))
+            level = following
+        return None
 
 
 @register
@@ -81,13 +88,13 @@ class BlockingIOInAsync(ProjectCheck):
     rule_id = "async-no-blocking-io-in-async-route"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
-        reach = Reachability(project)
+        index = project.shared(BlockingIndex)
+        reach = project.shared(Reachability)
         # a sync Session call is reported by the rule that says precisely what to do about it
         defer_sessions = "db-no-sync-session-in-async" in project.selected
         from bp_rules.validator.checks.db_sessions import NoSyncSessionInAsync
 
-        for fn, summary in project.functions.values():
+        for fn, summary in project.reported_functions():
             if not fn.is_async or not reach.served(fn) or placement(summary.path, project.config).in_tests:
                 continue  # a coroutine only a command-line entry point (or a test) runs holds up no request
             kind = reach.kind(fn)

@@ -77,9 +77,9 @@ class SyncDefForBlockingRoute(ProjectCheck):
     rule_id = "async-sync-def-for-blocking-route"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
+        index = project.shared(BlockingIndex)
         websockets = websocket_endpoints(project)
-        for fn, summary in project.functions.values():
+        for fn, summary in project.reported_functions():
             if not fn.is_async or fn.awaits or fn.yields or not project.is_route(fn):
                 continue
             if is_websocket(fn, websockets) or self._needs_loop(project, fn):
@@ -233,7 +233,7 @@ class AwaitAsyncIO(ProjectCheck):
     rule_id = "async-await-async-io"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
+        index = project.shared(BlockingIndex)
         for summary in project.summaries.values():
             for fn, call, (via_self, text) in F.fact_calls(summary, F.read(summary, self.rule_id)):
                 what = self._coroutine(project, index, via_self or call.name)
@@ -380,10 +380,10 @@ class ThreadpoolBudget(ProjectCheck):
     rule_id = "async-threadpool-budget"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
+        index = project.shared(BlockingIndex)
         pure = DepsPreferAsync()
         websockets = websocket_endpoints(project)
-        for fn, summary in project.functions.values():
+        for fn, summary in project.reported_functions():
             # sync dependencies are `deps-prefer-async`'s; here: sync routes
             if fn.is_async or fn.yields or fn.nested or not project.is_route(fn) or is_websocket(fn, websockets):
                 continue
@@ -458,8 +458,8 @@ class CpuBoundOffload(ProjectCheck):
     rule_id = "async-cpu-bound-offload"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
-        for fn, summary in project.functions.values():
+        index = project.shared(BlockingIndex)
+        for fn, summary in project.reported_functions():
             if fn.nested or not (project.is_route(fn) or project.is_dependency(fn)):
                 continue
             kind = "route" if project.is_route(fn) else "dependency"

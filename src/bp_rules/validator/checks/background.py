@@ -87,7 +87,7 @@ class TasksShortAndDroppable(ProjectCheck):
     rule_id = "bg-tasks-short-and-droppable"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
+        index = project.shared(BlockingIndex)
         self._memo: dict[tuple[str, int], str | None] = {}
         for summary in project.summaries.values():
             for _fn, call, (target, in_loop) in F.fact_calls(summary, F.read(summary, self.rule_id)):

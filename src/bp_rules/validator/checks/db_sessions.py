@@ -84,8 +84,8 @@ class NoSyncSessionInAsync(ProjectCheck):
     rule_id = "db-no-sync-session-in-async"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
-        for fn, summary in project.functions.values():
+        index = project.shared(BlockingIndex)
+        for fn, summary in project.reported_functions():
             if not fn.is_async:
                 continue
             for call in fn.calls:

@@ -82,7 +82,7 @@ class DepsNoDirectCalls(ProjectCheck):
     rule_id = "deps-no-direct-calls"
 
     def check(self, project: Project) -> None:
-        for fn, summary in project.functions.values():
+        for fn, summary in project.reported_functions():
             if not project.is_injected(fn):
                 continue
             kind = "route" if project.is_route(fn) else "dependency"
@@ -108,8 +108,8 @@ class DepsPreferAsync(ProjectCheck):
     rule_id = "deps-prefer-async"
 
     def check(self, project: Project) -> None:
-        index = BlockingIndex(project)
-        for fn, summary in project.functions.values():
+        index = project.shared(BlockingIndex)
+        for fn, summary in project.reported_functions():
             if fn.is_async or fn.yields or fn.in_class or fn.nested or not project.is_dependency(fn):
                 continue
             if not self._surely_non_blocking(fn, project, index):

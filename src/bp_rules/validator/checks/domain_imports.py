@@ -42,7 +42,7 @@ class ExplicitCrossDomainImports(ProjectCheck):
         layout = Layout.of(project)
         if not layout.by_domain:
             return
-        for place, summary in layout.checked():
+        for place, summary in layout.reported():
             domain = layout.domain(place)
             if domain is None:
                 continue
@@ -133,7 +133,7 @@ class NoDeepCrossDomainImports(ProjectCheck):
         layout = Layout.of(project)
         if not layout.by_domain:
             return
-        for place, summary in layout.checked():
+        for place, summary in layout.reported():
             domain = layout.domain(place)
             seen: set[tuple[int, str]] = set()
             for imp in summary.imports:

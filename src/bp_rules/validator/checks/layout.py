@@ -329,6 +329,13 @@ class Layout:
             if place.checked:
                 yield place, summary
 
+    def reported(self) -> Iterable[tuple[Place, FileSummary]]:
+        """`checked()`, restricted to the files whose findings are wanted (`Project.focus`)."""
+        focus = self.project.focus
+        for place, summary in self.checked():
+            if focus is None or place.path in focus:
+                yield place, summary
+
     def root_main(self, root: str) -> str | None:
         path = f"{root}/main.py"
         return path if path in self.project.summaries else None

@@ -535,7 +535,7 @@ class GlobalModules(ProjectCheck):
         layout = Layout.of(project)
         if not layout.by_domain:
             return
-        for place, summary in layout.checked():
+        for place, summary in layout.reported():
             if place.role != "database" and layout.domain(place) is not None:
                 self._engines(project, place, summary)
             if place.role != "main":
