@@ -185,3 +185,42 @@ def test_nothing_but_the_protocol_on_stdout(tmp_path: Path) -> None:
     assert all(m.get("jsonrpc") == "2.0" for m in messages)
     answer = next(m for m in messages if m.get("id") == 2)
     assert answer["result"]["structuredContent"]["clean"] is True
+
+
+def test_one_server_checks_each_path_with_its_own_project(tmp_path: Path) -> None:
+    """A monorepo: one server at the repository root, two projects with a manifest each."""
+    import subprocess
+
+    tree = tmp_path / "mono"
+    make_project(tree / "services/a", git=False)
+    make_project(tree / "services/b", git=False)
+    # b's helper of the same name reads a file the service ships with: it does not block on the network
+    (tree / "services/b/app/rates.py").write_text(
+        '"""Fixed rates."""\n\n\ndef load_rates(currency: str) -> dict[str, float]:\n'
+        '    """The rates of one currency."""\n    return {currency: 1.0}\n'
+    )
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    code = with_rates_route(fixed=False)
+
+    async def script(session: ClientSession):
+        a = await session.call_tool("check_code", {"code": code, "path": "services/a/app/main.py"})
+        b = await session.call_tool("check_code", {"code": code, "path": str(tree / "services/b/app/main.py")})
+        (tree / "services/a/app/main.py").write_text(code)
+        (tree / "services/b/app/main.py").write_text(code)
+        both = await session.call_tool("check_files", {"paths": ["services/a/app/main.py", "services/b/app/main.py"]})
+        diff = await session.call_tool("check_diff", {})
+        return a, b, both, diff
+
+    a, b, both, diff = converse(tree, script)
+    blocking = "async-no-blocking-io-in-async-route"
+    assert [(f["rule"], f["path"]) for f in a.structuredContent["findings"] if f["rule"] == blocking] == [
+        (blocking, "services/a/app/main.py")
+    ]
+    assert a.structuredContent["files_in_project"] == 3  # a's files only, not b's
+    assert not [f for f in b.structuredContent["findings"] if f["rule"] == blocking]
+    assert {(f["rule"], f["path"]) for f in both.structuredContent["findings"] if f["rule"] == blocking} == {
+        (blocking, "services/a/app/main.py")
+    }
+    assert both.structuredContent["files_in_project"] == 6
+    assert {f["path"] for f in diff.structuredContent["findings"]} >= {"services/a/app/main.py"}
+    assert not diff.isError

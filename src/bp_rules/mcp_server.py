@@ -1,9 +1,11 @@
-"""`bp-rules mcp`: a stdio MCP server that keeps one project warm for an agent.
+"""`bp-rules mcp`: a stdio MCP server that keeps the projects of a tree warm for an agent.
 
-The pack, the file list and every file's summary stay in memory (a `Session`), so a tool call re-analyses
-only what changed. Tools return structured results; a bad argument or a path outside the project comes back
-as a tool error. Standard output carries the protocol only: the server writes it through its own copy of
-the descriptor and points descriptor 1 at standard error, so a stray print cannot corrupt the stream.
+Each path is checked with the project it belongs to (the nearest manifest above it, as `bp-rules verify`
+finds it), so one server serves a monorepo. Per project, the pack, the file list and every file's summary
+stay in memory (a `Session`), so a tool call re-analyses only what changed. Tools return structured
+results; a bad argument or a path outside the served tree comes back as a tool error. Standard output
+carries the protocol only: the server writes it through its own copy of the descriptor and points
+descriptor 1 at standard error, so a stray print cannot corrupt the stream.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from bp_rules.fixes.session import fixable
 from bp_rules.schema.models import Example, Rule
 from bp_rules.show import rule_text
 from bp_rules.validator.config import find_project_root
+from bp_rules.validator.diff import GitError, changed_lines
 from bp_rules.validator.engine import applies
 from bp_rules.validator.registry import Finding
 from bp_rules.validator.session import Checked, Session, SessionError
+from bp_rules.validator.sessions import Sessions
 
 log = logging.getLogger("bp_rules.mcp")
 RULE_URI = "bp-rules://rules/{rule_id}"
@@ -80,7 +84,7 @@ class AutofixOut(BaseModel):
 class FindingOut(BaseModel):
     rule: str
     severity: str
-    path: str = Field(description="Relative to the project root.")
+    path: str = Field(description="Relative to the served root (the directory the server was started for).")
     line: int
     col: int
     end_line: int
@@ -144,9 +148,12 @@ def rule_detail(rule: Rule) -> RuleDetail:
     )
 
 
-def check_result(checked: Checked, fixes: dict | None = None) -> CheckResult:
+def check_result(checked: Checked, fixes: dict | None = None, prefix: str = "") -> CheckResult:
+    """`prefix`: where the checked project lies below the served root (`services/a/`), put before each path."""
     fixes = fixes or {}
-    findings = [FindingOut(**_finding(f), autofix=fixes[f].to_json() if f in fixes else None) for f in checked.findings]
+    findings = [
+        FindingOut(**_finding(f, prefix), autofix=fixes[f].to_json() if f in fixes else None) for f in checked.findings
+    ]
     return CheckResult(
         clean=not findings,
         count=len(findings),
@@ -156,12 +163,21 @@ def check_result(checked: Checked, fixes: dict | None = None) -> CheckResult:
     )
 
 
-def _finding(f: Finding) -> dict:
-    return {k: v for k, v in f.to_json().items() if k in FindingOut.model_fields}
+def merged(results: list[CheckResult]) -> CheckResult:
+    """The results of several projects as one."""
+    findings = [f for r in results for f in r.findings]
+    warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
+    files = sum(r.files_in_project for r in results)
+    return CheckResult(clean=not findings, count=len(findings), findings=findings, files_in_project=files,
+                       warnings=warnings)  # fmt: skip
 
 
-def build_server(session: Session):
-    """The server's tools and resources over one session; calls run one at a time in a worker thread."""
+def _finding(f: Finding, prefix: str = "") -> dict:
+    return {k: (prefix + v if k == "path" else v) for k, v in f.to_json().items() if k in FindingOut.model_fields}
+
+
+def build_server(sessions: Sessions):
+    """The server's tools and resources over the sessions of a tree; calls run one at a time in a worker thread."""
     # the SDK loads only here, so that every other command starts without it
     import anyio
     from mcp.server.fastmcp import FastMCP
@@ -178,9 +194,19 @@ def build_server(session: Session):
         ),
     )
 
+    def prefix(session: Session) -> str:
+        below = session.root.relative_to(sessions.root).as_posix()
+        return "" if below == "." else f"{below}/"
+
+    def located(path: str) -> tuple[Session, str]:
+        session, rel = sessions.locate(path)
+        if not rel.endswith((".py", ".pyi")):
+            raise ToolError(f"{path}: not a Python file (.py or .pyi)")
+        return session, rel
+
     async def call(fn, *args):
         def locked():
-            with session.lock:
+            with sessions.lock:
                 try:
                     return fn(*args)
                 except SessionError as exc:
@@ -197,11 +223,11 @@ def build_server(session: Session):
         """List the rules: id, severity, summary, whether it is checked, which files it applies to."""
 
         def work() -> RuleList:
+            session, rel = sessions.locate(path) if path is not None else (sessions.default, None)
             pack = session.pack
             if category is not None and category not in {r.category for r in pack.rules.values()}:
                 known = ", ".join(sorted({r.category for r in pack.rules.values()}))
                 raise ToolError(f"unknown category {category!r}; known: {known}")
-            rel = session.relative(path) if path is not None else None
             rules = [
                 RuleSummary(**rule_summary(r))
                 for r in pack.sorted_rules()
@@ -218,9 +244,10 @@ def build_server(session: Session):
         """One rule in full: summary, rationale, Don't and Do examples, fix, and how it is checked."""
 
         def work() -> RuleDetail:
-            rule = session.pack.rules.get(rule_id)
+            pack = sessions.default.pack
+            rule = pack.rules.get(rule_id)
             if rule is None:
-                close = [r for r in sorted(session.pack.rules) if rule_id and rule_id in r][:5]
+                close = [r for r in sorted(pack.rules) if rule_id and rule_id in r][:5]
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see list_rules"
                 raise ToolError(f"no rule {rule_id!r}{hint}")
             return rule_detail(rule)
@@ -236,11 +263,10 @@ def build_server(session: Session):
         written). Reports the findings in that file."""
 
         def work() -> CheckResult:
-            rel = session.relative(path)
-            if not rel.endswith((".py", ".pyi")):
-                raise ToolError(f"{path}: not a Python file (.py or .pyi)")
+            session, rel = located(path)
             checked = session.check([rel], sources={rel: code})
-            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack, {rel: code}))
+            fixes = finding_fixes(session.root, checked.findings, session.pack, {rel: code})
+            return check_result(checked, fixes, prefix(session))
 
         return await call(work)
 
@@ -254,9 +280,7 @@ def build_server(session: Session):
         applied per rule and the findings left, with the rest of the project as cross-file context."""
 
         def work() -> FixResult:
-            rel = session.relative(path)
-            if not rel.endswith((".py", ".pyi")):
-                raise ToolError(f"{path}: not a Python file (.py or .pyi)")
+            session, rel = located(path)
             fixed, applied, _ = fix_text(
                 rel,
                 code,
@@ -264,7 +288,8 @@ def build_server(session: Session):
                 fixable(session.pack, unsafe),
             )
             checked = session.check([rel], sources={rel: fixed})
-            remaining = check_result(checked, finding_fixes(session.root, checked.findings, session.pack, {rel: fixed}))
+            fixes = finding_fixes(session.root, checked.findings, session.pack, {rel: fixed})
+            remaining = check_result(checked, fixes, prefix(session))
             return FixResult(code=fixed, changed=fixed != code, applied=dict(applied), remaining=remaining)
 
         return await call(work)
@@ -273,15 +298,22 @@ def build_server(session: Session):
     async def check_files(
         paths: Annotated[list[str], Field(description="Project files (relative or absolute).", min_length=1)],
     ) -> CheckResult:
-        """Check files as they are on disk, with the whole project as cross-file context."""
+        """Check files as they are on disk, each with the rest of its project as cross-file context."""
 
         def work() -> CheckResult:
-            rels = [session.relative(p) for p in paths]
-            missing = [p for p, rel in zip(paths, rels, strict=True) if not (session.root / rel).is_file()]
+            located = [sessions.locate(p) for p in paths]
+            missing = [p for p, (s, rel) in zip(paths, located, strict=True) if not (s.root / rel).is_file()]
             if missing:
                 raise ToolError(f"no such file: {', '.join(missing)}")
-            checked = session.check(rels)
-            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack))
+            by_project: dict[Path, tuple[Session, list[str]]] = {}
+            for session, rel in located:
+                by_project.setdefault(session.root, (session, []))[1].append(rel)
+            results = []
+            for session, rels in by_project.values():
+                checked = session.check(rels)
+                fixes = finding_fixes(session.root, checked.findings, session.pack)
+                results.append(check_result(checked, fixes, prefix(session)))
+            return merged(results)
 
         return await call(work)
 
@@ -291,23 +323,39 @@ def build_server(session: Session):
             str | None, Field(description="A git ref: report everything since the merge-base with it.")
         ] = None,
     ) -> CheckResult:
-        """Findings on the lines changed in the working tree (vs HEAD, plus untracked files), or since `base`."""
+        """Findings on the lines changed in the working tree (vs HEAD, plus untracked files), or since `base`,
+        each project of the tree checked as such."""
 
         def work() -> CheckResult:
-            checked = session.check_change(base=base)
-            return check_result(checked, finding_fixes(session.root, checked.findings, session.pack))
+            try:
+                change = changed_lines(sessions.root, base=base)
+            except GitError as exc:
+                raise ToolError(f"git: {exc}") from None
+            by_project: dict[Path, Session] = {sessions.root: sessions.default}
+            for path in change.lines:
+                try:
+                    session, _ = sessions.locate(change.root / path)
+                except SessionError:
+                    continue  # a change outside the served tree
+                by_project.setdefault(session.root, session)
+            results = []
+            for _, session in sorted(by_project.items()):
+                checked = session.check_change(base=base)
+                fixes = finding_fixes(session.root, checked.findings, session.pack)
+                results.append(check_result(checked, fixes, prefix(session)))
+            return merged(results)
 
         return await call(work)
 
     @app.resource(RULE_URI, mime_type="text/plain")
     def rule_resource(rule_id: str) -> str:
         """A rule as `bp-rules rules show` prints it."""
-        rule = session.pack.rules.get(rule_id)
+        rule = sessions.default.pack.rules.get(rule_id)
         if rule is None:
             raise ValueError(f"no rule {rule_id!r}")
         return rule_text(rule)
 
-    for rule in session.pack.sorted_rules():  # listed resources; the template above also reads new ones
+    for rule in sessions.default.pack.sorted_rules():  # listed resources; the template above also reads new ones
         app.add_resource(
             FunctionResource(
                 uri=RULE_URI.format(rule_id=rule.id),
@@ -329,10 +377,10 @@ def serve(root: Path, rule_dirs: tuple[Path, ...] = (), *, warm_up: bool = True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else written to fd 1 lands on stderr
     sys.stdout = sys.stderr
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="bp-rules mcp: %(message)s")
-    session = Session(root, rule_dirs)
-    app = build_server(session)
+    sessions = Sessions(root, rule_dirs)
+    app = build_server(sessions)
     if warm_up:  # read the project while the client starts up, so the first check is already warm
-        threading.Thread(target=_warm, args=(session,), daemon=True).start()
+        threading.Thread(target=_warm, args=(sessions,), daemon=True).start()
 
     async def main() -> None:
         stdout = anyio.wrap_file(TextIOWrapper(protocol_out, encoding="utf-8", write_through=True))
@@ -343,10 +391,10 @@ def serve(root: Path, rule_dirs: tuple[Path, ...] = (), *, warm_up: bool = True)
     anyio.run(main)
 
 
-def _warm(session: Session) -> None:
+def _warm(sessions: Sessions) -> None:
     try:
-        with session.lock:
-            session.check([])
+        with sessions.lock:
+            sessions.default.check([])
     except Exception as exc:  # the first tool call reports the problem properly
         log.warning("could not read the project yet: %s", exc)
 
@@ -356,7 +404,8 @@ def _warm(session: Session) -> None:
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="The project to serve (default: the project of the current directory).",
+    help="The tree to serve (default: the project of the current directory); each file is checked with the "
+    "project it belongs to, so a monorepo needs one server.",
 )
 @click.option(
     "--rules",
