@@ -179,3 +179,56 @@ def test_export_settings_choose_the_wiring(tmp_path: Path) -> None:
     assert run_export("--rules", str(TEST_PACK), "--out", str(tmp_path), "--check").exit_code == 1
     (tmp_path / "pyproject.toml").write_text('[tool.bp-rules.export]\ntargets = ["claude"]\nwire = ["nope"]\n')
     assert run_export("--rules", str(TEST_PACK), "--out", str(tmp_path)).exit_code == 2
+
+
+CODEX_CONFIG = """\
+# my Codex settings
+model = "o3"
+
+[mcp_servers.github]
+command = "gh-mcp"  # the GitHub server
+
+[mcp_servers.bp-rules]
+command = "old-bp-rules"
+args = ["mcp", "--root", "."]
+
+[mcp_servers.bp-rules.env]
+STALE = "1"
+
+# profiles follow
+[profiles.fast]
+model = "mini"
+"""
+
+
+def test_codex_mcp_server_is_merged_into_its_toml_keeping_everything_else(tmp_path: Path) -> None:
+    import tomllib
+
+    (tmp_path / ".codex").mkdir()
+    (tmp_path / ".codex/config.toml").write_text(CODEX_CONFIG)
+    args = ["--rules", str(TEST_PACK), "--out", str(tmp_path), "--target", "agents"]
+    assert run_export(*args, "--wire", "mcp", "--check").exit_code == 1  # drift: the entry is not ours yet
+    result = run_export(*args, "--wire", "mcp")
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / ".codex/config.toml").read_text()
+    assert written == CODEX_CONFIG.replace(
+        'command = "old-bp-rules"\nargs = ["mcp", "--root", "."]\n\n[mcp_servers.bp-rules.env]\nSTALE = "1"\n',
+        'command = "bp-rules"\nargs = ["mcp"]\n',
+    )  # every other line, comments included, stays
+    assert tomllib.loads(written)["mcp_servers"]["bp-rules"] == {"command": "bp-rules", "args": ["mcp"]}
+    assert run_export(*args, "--wire", "mcp", "--check").exit_code == 0
+    assert run_export(*args, "--wire", "mcp").exit_code == 0
+    assert (tmp_path / ".codex/config.toml").read_text() == written  # idempotent
+
+
+def test_codex_toml_is_created_and_refused_when_unsafe(tmp_path: Path) -> None:
+    args = ["--rules", str(TEST_PACK), "--out", str(tmp_path), "--target", "agents", "--wire", "mcp"]
+    assert run_export(*args).exit_code == 0
+    assert (
+        tmp_path / ".codex/config.toml"
+    ).read_text() == '[mcp_servers.bp-rules]\ncommand = "bp-rules"\nargs = ["mcp"]\n'
+    for text in ('[mcp_servers]\nbp-rules = { command = "x" }\n', "model = \n"):
+        (tmp_path / ".codex/config.toml").write_text(text)
+        result = run_export(*args)
+        assert result.exit_code == 2 and ".codex/config.toml" in result.output, result.output
+        assert (tmp_path / ".codex/config.toml").read_text() == text

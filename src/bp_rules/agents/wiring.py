@@ -3,7 +3,8 @@
 Wiring is an option of the agent targets rather than a target of its own: the agents are the ones already
 named with `--target` (agents = Codex, which reads AGENTS.md), and it stays opt-in because it makes the
 agent run a program on every edit, which `--target all` alone must not start doing. The entries are merged
-into the user's files by `settings_json`; `--check` and `--dry-run` see them like every other output.
+into the user's files by `settings_json` (`settings_toml` for Codex's TOML); `--check` and `--dry-run` see
+them like every other output.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bp_rules.agents.settings_json import Entry, Key, Owned, SettingsError, merge, runs_command
+from bp_rules.agents import settings_json, settings_toml
+from bp_rules.agents.settings_json import Entry, Key, Owned, SettingsError, runs_command
 from bp_rules.agents.writer import Change, ExportError, safe_path
 
 WIRES = ("hooks", "mcp")
@@ -116,14 +118,8 @@ def wirings(command: str = "bp-rules") -> dict[str, Wiring]:
                     Entry(("hooks", "Stop"), _claude_group(None, f"{codex} --stop", 120), runs_command(codex)),
                 ]
             },
-            mcp={},
-            notes=(
-                (
-                    "mcp",
-                    "Codex reads MCP servers from TOML (.codex/config.toml), which export does not merge: add "
-                    f'[mcp_servers.{SERVER}] with command = "{command}" and args = ["mcp"]',
-                ),
-            ),
+            # Codex reads project MCP servers from `.codex/config.toml` (in projects the user trusts)
+            mcp={".codex/config.toml": [Key(("mcp_servers", SERVER), {"command": command, "args": ["mcp"]})]},
         ),
     }
 
@@ -157,7 +153,8 @@ def plan_wiring(
         try:
             path = safe_path(out, relative)
             old = _read(path, relative)
-            new = merge(old, files[relative])
+            merger = settings_toml if relative.endswith(".toml") else settings_json
+            new = merger.merge(old, files[relative])
         except ExportError as exc:
             problems += exc.problems
             continue
