@@ -127,6 +127,10 @@ class Reversible(FileCheck):
 # --- migrations-static-structure ------------------------------------------------------------------------
 
 
+def _settings_name(local: str) -> bool:
+    return local in SETTINGS_NAMES or local.endswith("_settings")
+
+
 def _static(node: cst.BaseExpression | None, constants: dict[str, cst.BaseExpression], depth: int = 0) -> bool:
     """An iterable whose items are written in the file: literals, module constants holding them, and
     `enumerate`/`zip`/`sorted`/`reversed`/`range`/`.items()` over those."""
@@ -171,23 +175,23 @@ class StaticStructure(FileCheck):
         if module_function(ctx, "upgrade") is None:
             return
         settings_names: set[str] = set()
-        reported: set[str] = set()
+        imported: dict[str, list] = {}  # module imported from -> [names imported, first import, settings?]
         for imp in ctx.summary.imports:
             if imp.level or not imp.module:
                 continue
             parts = imp.module.split(".")
             if not first_party(ctx, parts[0]):
                 continue
-            if imp.local in SETTINGS_NAMES or imp.local.endswith("_settings"):
-                settings_names.add(imp.local)
             source = imp.module.rpartition(".")[0] if imp.from_import else imp.module
-            constant = imp.from_import and imp.local.isupper() and not SETTINGS_NAMES.intersection(parts)
-            if STABLE_MODULES.intersection(parts) or constant or source in reported:
-                continue  # constants and enums imported on purpose; one finding per module imported from
-            reported.add(source)
-            # phase 2 reports it unless the project's `script.py.mako` puts this import in every revision
-            node = next(n for target, _, n in ctx.indexer.span_targets if target is imp)
-            ctx.summary.facts.setdefault(self.rule_id, []).append([source or imp.module, ctx.fact_span(node)])
+            settings = bool(SETTINGS_NAMES.intersection(source.split("."))) or _settings_name(imp.local)
+            if settings:
+                settings_names.add(imp.local)
+            constant = imp.from_import and imp.local.isupper() and not settings
+            if STABLE_MODULES.intersection(parts) or constant:
+                continue  # constants and enums imported on purpose
+            entry = imported.setdefault(source or imp.module, [[], imp, True])  # one finding per module
+            entry[0].append(imp.module)
+            entry[2] = entry[2] and settings
         constants = {}
         for stmt in ctx.tree.body:
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -196,7 +200,13 @@ class StaticStructure(FileCheck):
                     if pair is not None and pair[1] is not None:
                         constants[pair[0].value] = pair[1]
         self._loops(ctx, constants)
-        self._runtime_values(ctx, settings_names)
+        settings_in_ddl = self._runtime_values(ctx, settings_names)
+        for source, (names, imp, settings) in imported.items():
+            if settings and not settings_in_ddl:
+                continue  # settings read by a data step only (a key to re-encrypt rows with): data may be dynamic
+            # phase 2 reports it unless the project's `script.py.mako` puts this import in every revision
+            node = next(n for target, _, n in ctx.indexer.span_targets if target is imp)
+            ctx.summary.facts.setdefault(self.rule_id, []).append([source, names, ctx.fact_span(node)])
 
     @staticmethod
     def _ddl(ctx: FileContext, node: cst.CSTNode, scope) -> bool:
@@ -220,19 +230,22 @@ class StaticStructure(FileCheck):
                     "different structure; write each `op.*` call out (a loop over a literal tuple is fine)",
                 )
 
-    def _runtime_values(self, ctx: FileContext, settings_names: set[str]) -> None:
+    def _runtime_values(self, ctx: FileContext, settings_names: set[str]) -> bool:
+        """Report schema changes that take a value read at run time; whether one read the app's settings."""
         tainted: set[str] = set()
         for node, scope in ctx.nodes(cst.Assign):
             if scope is None or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
                 continue
             if self._runtime(ctx, node.value, scope, settings_names, tainted) is not None:
                 tainted.add(node.targets[0].target.value)
+        settings_used = False
         for node, scope in ctx.nodes(cst.Call):
             if not self._ddl(ctx, node, scope):
                 continue
             for arg in node.args:
                 found = self._runtime(ctx, arg.value, scope, settings_names, tainted)
                 if found is not None:
+                    settings_used = settings_used or self._reads(found, settings_names | tainted)
                     ctx.report(
                         self.rule_id,
                         found,
@@ -240,6 +253,11 @@ class StaticStructure(FileCheck):
                         "built from the same revision differ; write the value into the migration",
                     )
                     break
+        return settings_used
+
+    @staticmethod
+    def _reads(node: cst.CSTNode, names: set[str]) -> bool:
+        return any(isinstance(sub, cst.Name) and sub.value in names for sub in (node, *_descendants(node)))
 
     @staticmethod
     def _runtime(ctx: FileContext, value, scope, settings_names: set[str], tainted: set[str]):
@@ -251,6 +269,8 @@ class StaticStructure(FileCheck):
                 return sub
             if isinstance(sub, cst.Attribute) and isinstance(sub.value, cst.Name) and sub.value.value in settings_names:
                 return sub
+            if isinstance(sub, cst.Name) and sub.value in settings_names:
+                return sub  # a value imported from the settings module (`DATABASE_SCHEMA`)
             if isinstance(sub, cst.Name) and sub.value in tainted:
                 return sub
         return None
@@ -282,7 +302,7 @@ class StaticStructureImports(ProjectCheck):
 
     def check(self, project: Project) -> None:
         templates = {
-            path.rpartition("/")[0]: template_imports(text)
+            path.rpartition("/")[0]: _with_reexports(template_imports(text), project)
             for path, text in project.project_files.items()
             if path.rsplit("/", 1)[-1] == "script.py.mako"
         }
@@ -294,8 +314,10 @@ class StaticStructureImports(ProjectCheck):
             template = templates.get(script_dir)
             if template is None and len(templates) == 1:
                 template = next(iter(templates.values()))
-            for source, span in facts:
-                if template and source in template:
+            for source, names, span in facts:
+                if template and (
+                    _spelled(project, source) in template or all(_spelled(project, n) in template for n in names)
+                ):
                     continue
                 project.report(
                     self.rule_id,
@@ -305,6 +327,29 @@ class StaticStructureImports(ProjectCheck):
                     "when that code changes; write what it needs into the migration (literal `op.*` calls, "
                     "`sa.table(...)` for data steps)",
                 )
+
+
+def _with_reexports(imported: frozenset[str], project: Project) -> frozenset[str]:
+    """What a template's imports bring into every revision: the modules and names it imports, and what a
+    project module among them imports in turn (`mealie.db.migration_types` re-exporting `GUID` from
+    `mealie.db.models._model_utils.guid`: a revision importing that module or name uses the same type)."""
+    out = {_spelled(project, name) for name in imported}
+    for name in imported:
+        summary = project.module_of.get(name)
+        if summary is None:
+            continue
+        for imp in summary.imports:
+            if imp.level or imp.in_function:
+                continue
+            out.add(_spelled(project, imp.module))
+            if imp.from_import:
+                out.add(_spelled(project, imp.module.rpartition(".")[0]))
+    return frozenset(out)
+
+
+def _spelled(project: Project, name: str) -> str:
+    """A module or name in the project's own spelling (`src.db_types.guid` and `db_types.guid` are one)."""
+    return project.prefixes.get(name) or project.canonical(name)
 
 
 # --- migrations-descriptive-slug ------------------------------------------------------------------------
