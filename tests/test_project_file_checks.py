@@ -6,7 +6,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from bp_rules.validator.checks.project_files import (
+from bp_rules.validator.analysis.project_files import (
     commands,
     lacks_subcommand,
     logical_lines,

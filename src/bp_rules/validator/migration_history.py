@@ -15,7 +15,7 @@ from bp_rules.validator.summary import FileSummary
 def identity(tree, summary: FileSummary) -> list | None:
     """`[revision, [down revisions]]` when the module is an Alembic revision (a module-level `revision` and
     `upgrade()`), else None."""
-    from bp_rules.validator.checks.migration_files import revision_of
+    from bp_rules.validator.analysis.migration_files import revision_of
 
     if not any(fn.name == "upgrade" and fn.in_class is None and not fn.nested for fn in summary.functions):
         return None

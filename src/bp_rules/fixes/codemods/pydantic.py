@@ -6,7 +6,7 @@ import libcst as cst
 
 from bp_rules.fixes import imports
 from bp_rules.fixes.fix import CannotFix, Codemod, Fix, register
-from bp_rules.validator.checks.pydantic_fields import PYTHON_ONLY_REGEX, V1_CONFIG_KEYS
+from bp_rules.validator.analysis.pydantic_syntax import PYTHON_ONLY_REGEX, V1_CONFIG_KEYS
 
 COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 METHOD_RENAMES = {

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks.layout import (
+from bp_rules.validator.analysis.layout import (
     BUILTIN_EXCEPTIONS,
     FASTAPI_APP,
     ClassKinds,
     Layout,
     report_per_file,
 )
-from bp_rules.validator.checks.placement import SESSION_FACTORIES, SESSION_TYPES, SessionNames
+from bp_rules.validator.analysis.sessions import SESSION_FACTORIES, SESSION_TYPES, SessionNames
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
 from bp_rules.validator.names import last

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks import phase_facts as F
-from bp_rules.validator.checks.async_io import BlockingIndex, display
-from bp_rules.validator.checks.dependencies import DepsPreferAsync
+from bp_rules.validator.analysis import phase_facts as F
+from bp_rules.validator.analysis.blocking import (
+    RELEASES_GIL,
+    BlockingIndex,
+    cpu_heavy,
+    display,
+    expand,
+    first_blocking,
+    surely_non_blocking,
+)
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import positional
 from bp_rules.validator.names import BLOCKING_CALLS, EXECUTOR_METHOD, ROUTE_METHODS, THREAD_OFFLOAD, last, matches
@@ -31,42 +38,6 @@ def websocket_endpoints(project: Project) -> set[str]:
 
 def is_websocket(fn: Function, websockets: set[str]) -> bool:
     return fn.qualname in websockets or any(r.method in WEBSOCKET_METHODS for r in fn.routes)
-
-
-def expand(index: BlockingIndex, name: str) -> str:
-    """`BlockingIndex.expand`, plus a method of a module-level instance defined in another module:
-    `src.auth.security.pwd_context.verify` -> `passlib.context.CryptContext().verify`."""
-    expanded = index.expand(name)
-    if expanded != name or "()" in name:
-        return expanded
-    parts = name.split(".")
-    for i in range(len(parts) - 2, 0, -1):
-        summary = index.project.module_of.get(".".join(parts[:i]))
-        if summary is not None:
-            factory = summary.assigned_calls.get(parts[i])
-            return f"{factory}().{'.'.join(parts[i + 1 :])}" if factory else name
-    return name
-
-
-def blocking_instance(index: BlockingIndex, name: str) -> str | None:
-    expanded = expand(index, name)
-    return expanded if expanded != name and matches(expanded, index.patterns) else None
-
-
-def first_blocking(index: BlockingIndex, fn: Function) -> tuple[Call, str] | None:
-    """The first call of `fn` that blocks, directly or through a sync project helper, and how."""
-    for call in fn.calls:
-        if call.awaited or call.nested:
-            continue
-        blocked = index.blocking(call, fn) or blocking_instance(index, call.name)
-        if blocked:
-            return call, f"`{display(blocked)}`"
-        callee = index.callee(call, fn)
-        if callee is not None and not callee.is_async:
-            chain = index.chain(callee)
-            if chain:
-                return call, f"`{callee.name}` ({' -> '.join(chain)})"
-    return None
 
 
 # --- 22 -----------------------------------------------------------------------------------------------------
@@ -381,7 +352,6 @@ class ThreadpoolBudget(ProjectCheck):
 
     def check(self, project: Project) -> None:
         index = project.shared(BlockingIndex)
-        pure = DepsPreferAsync()
         websockets = websocket_endpoints(project)
         for fn, summary in project.reported_functions():
             # sync dependencies are `deps-prefer-async`'s; here: sync routes
@@ -389,9 +359,9 @@ class ThreadpoolBudget(ProjectCheck):
                 continue
             if len(fn.decorators) > len(fn.routes):
                 continue  # another decorator may need a sync function, or block itself
-            if not pure._surely_non_blocking(fn, project, index):
+            if not surely_non_blocking(fn, project, index):
                 continue
-            if self._sync_resources(project, index, pure, fn):
+            if self._sync_resources(project, index, fn):
                 continue
             project.report(
                 self.rule_id,
@@ -402,7 +372,7 @@ class ThreadpoolBudget(ProjectCheck):
             )
 
     @staticmethod
-    def _sync_resources(project: Project, index: BlockingIndex, pure: DepsPreferAsync, fn: Function) -> bool:
+    def _sync_resources(project: Project, index: BlockingIndex, fn: Function) -> bool:
         """Objects from a blocking sync dependency (ORM rows of a sync session) may lazy-load while FastAPI
         validates the response, which it does in the threadpool for a `def` route: keep such routes sync. The
         instance of a class-based view is such an object too: FastAPI builds it from dependencies, and its
@@ -415,42 +385,12 @@ class ThreadpoolBudget(ProjectCheck):
             if found is None:
                 continue
             dep_fn = found[0]
-            if not dep_fn.is_async and (dep_fn.yields or not pure._surely_non_blocking(dep_fn, project, index)):
+            if not dep_fn.is_async and (dep_fn.yields or not surely_non_blocking(dep_fn, project, index)):
                 return True
         return False
 
 
 # --- 26 -----------------------------------------------------------------------------------------------------
-
-CPU_HEAVY = frozenset(
-    {
-        "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.kdf", "hashlib.pbkdf2_hmac", "hashlib.scrypt",
-        "passlib.context.CryptContext().hash", "passlib.context.CryptContext().verify",
-        "passlib.context.CryptContext().verify_and_update", "passlib.context.CryptContext.hash",
-        "passlib.context.CryptContext.verify", "passlib.context.CryptContext.verify_and_update",
-        "argon2.PasswordHasher().hash", "argon2.PasswordHasher().verify",
-        "pwdlib.PasswordHash().hash", "pwdlib.PasswordHash().verify",
-        "pwdlib.PasswordHash.recommended().hash", "pwdlib.PasswordHash.recommended().verify",
-        "PIL.Image.open().resize", "PIL.Image.open().thumbnail", "PIL.Image.open().save",
-        "PIL.Image.Image.resize", "PIL.Image.Image.thumbnail", "PIL.Image.Image.save",
-        "numpy.linalg.*",
-    }
-)  # fmt: skip
-
-
-# C code that releases the GIL while it works: a worker thread runs it in parallel with the event loop, so the
-# threadpool is a fine place for it (the facts tests measure this for each entry).
-RELEASES_GIL = frozenset({"bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.kdf", "hashlib.pbkdf2_hmac", "hashlib.scrypt"})
-
-
-def cpu_heavy(name: str) -> str | None:
-    if not name:
-        return None
-    if matches(name, CPU_HEAVY) or name.startswith("pandas.read_"):
-        return name
-    if name.startswith("passlib.hash.") and last(name) in ("hash", "verify", "encrypt"):
-        return name
-    return None
 
 
 @register

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks import phase_facts as F
+from bp_rules.validator.analysis import phase_facts as F
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg
 from bp_rules.validator.names import last

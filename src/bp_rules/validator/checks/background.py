@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks import phase_facts as F
-from bp_rules.validator.checks.async_io import BlockingIndex
-from bp_rules.validator.checks.async_routes import cpu_heavy, expand, first_blocking
+from bp_rules.validator.analysis import phase_facts as F
+from bp_rules.validator.analysis.blocking import BlockingIndex, cpu_heavy, expand, first_blocking
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import dotted
 from bp_rules.validator.names import last

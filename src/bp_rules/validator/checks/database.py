@@ -7,18 +7,16 @@ from itertools import pairwise
 
 import libcst as cst
 
-from bp_rules.validator.checks.db_schema import (
+from bp_rules.validator.analysis.db_schema import (
     SNAKE,
     Table,
-    assigned_name,
-    call_last,
-    class_statements,
     looks_plural,
     sa_last,
     schema,
     singular_name,
 )
-from bp_rules.validator.checks.migration_files import is_migration
+from bp_rules.validator.analysis.migration_files import is_migration
+from bp_rules.validator.analysis.statements import assigned_name, call_last, class_statements
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional, string_value
 from bp_rules.validator.registry import FileCheck, register

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from bp_rules.validator.checks.async_io import BlockingIndex
-from bp_rules.validator.checks.db_schema import call_last
-from bp_rules.validator.checks.migration_files import is_migration
+from bp_rules.validator.analysis.blocking import BlockingIndex
+from bp_rules.validator.analysis.migration_files import is_migration
+from bp_rules.validator.analysis.sessions import sync_session_method
+from bp_rules.validator.analysis.statements import call_last
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import children, keyword_arg, positional
 from bp_rules.validator.project import Project
@@ -39,27 +40,6 @@ SESSION_CLASSES = frozenset(
 ASYNC_ENGINES = frozenset(
     {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine"}
 )
-SYNC_SESSION_PREFIXES = (
-    "sqlalchemy.orm.Session.",
-    "sqlalchemy.orm.session.Session.",
-    "sqlalchemy.orm.Session().",
-    "sqlalchemy.orm.session.Session().",
-    "sqlalchemy.orm.sessionmaker()().",
-    "sqlalchemy.orm.session.sessionmaker()().",
-    "sqlalchemy.orm.scoped_session()().",
-    "sqlalchemy.orm.scoped_session().",
-    "sqlmodel.Session.",
-    "sqlmodel.Session().",
-    "sqlmodel.orm.session.Session.",
-    "sqlmodel.orm.session.Session().",
-)
-# Session methods that talk to the database (`add`, `delete`, `close` do not, or not by themselves)
-SYNC_IO_METHODS = frozenset(
-    {
-        "execute", "scalars", "scalar", "get", "get_one", "query", "commit", "flush", "refresh", "rollback",
-        "merge", "exec", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "connection",
-    }
-)  # fmt: skip
 
 
 def _is_literal_true(node: cst.BaseExpression) -> bool:
@@ -91,7 +71,7 @@ class NoSyncSessionInAsync(ProjectCheck):
             for call in fn.calls:
                 if call.awaited or call.nested:
                     continue
-                method = self._sync_session_method(index, project.call_name(fn, call))
+                method = sync_session_method(index, project.call_name(fn, call))
                 if method is None:
                     continue
                 kind = "route" if project.is_route(fn) else "dependency" if project.is_dependency(fn) else "function"
@@ -103,17 +83,6 @@ class NoSyncSessionInAsync(ProjectCheck):
                     "loop until the database answers; use an `AsyncSession` and `await` it, or "
                     "`await session.run_sync(fn)`",
                 )
-
-    @staticmethod
-    def _sync_session_method(index: BlockingIndex, name: str) -> str | None:
-        if not name:
-            return None
-        for candidate in (name, index.expand(name)):
-            for prefix in SYNC_SESSION_PREFIXES:
-                method = candidate[len(prefix) :] if candidate.startswith(prefix) else ""
-                if method in SYNC_IO_METHODS:  # a method of the session itself, not of a query it returned
-                    return method
-        return None
 
 
 # --- db-async-session-factory -----------------------------------------------------------------------------

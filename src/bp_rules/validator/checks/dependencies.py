@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks.async_io import BlockingIndex
-from bp_rules.validator.checks.errors import _reraises
+from bp_rules.validator.analysis.blocking import (
+    BlockingIndex,
+    surely_non_blocking,
+)
+from bp_rules.validator.analysis.handlers import reraises
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.names import DEPENDS, FASTAPI_PARAM_FUNCTIONS, last
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register
-from bp_rules.validator.summary import Function
-
-# calls a sync dependency may make and still be better off as `async def`: they do no I/O
-PURE_MODULES = (
-    "builtins.", "fastapi.", "starlette.status", "pydantic.", "typing.", "datetime.", "uuid.", "enum.",
-    "math.", "re.", "json.", "decimal.", "collections.", "itertools.", "functools.", "dataclasses.",
-)  # fmt: skip
-IO_BUILTINS = ("builtins.open", "builtins.input", "builtins.print")
 
 
 @register
@@ -52,7 +47,7 @@ class DepsNoDirectCallsFacts(FileCheck):
     def check(self, ctx: FileContext) -> None:
         spans = []
         for node, scope in ctx.nodes(cst.Try):
-            if scope is not None and any(not _reraises(h) for h in node.handlers):
+            if scope is not None and any(not reraises(h) for h in node.handlers):
                 spans += [ctx.fact_span(call) for call in _calls_in(node.body)]
         for node, scope in ctx.nodes(cst.Call):
             if scope is not None and node.args and not all(_passes_through(arg, scope) for arg in node.args):
@@ -112,7 +107,7 @@ class DepsPreferAsync(ProjectCheck):
         for fn, summary in project.reported_functions():
             if fn.is_async or fn.yields or fn.in_class or fn.nested or not project.is_dependency(fn):
                 continue
-            if not self._surely_non_blocking(fn, project, index):
+            if not surely_non_blocking(fn, project, index):
                 continue
             project.report(
                 self.rule_id,
@@ -121,37 +116,3 @@ class DepsPreferAsync(ProjectCheck):
                 f"dependency `{fn.name}` is sync but does no blocking I/O, so FastAPI sends it to the "
                 "threadpool for nothing; make it `async def`",
             )
-
-    def _surely_non_blocking(self, fn: Function, project: Project, index: BlockingIndex) -> bool:
-        for call in fn.calls:
-            if call.nested:
-                continue
-            if not call.name or index.blocking(call) or call.name in IO_BUILTINS:
-                return False
-            if call.receiver:
-                return False  # a method on an object (an ORM row may lazy-load): cannot tell, stay silent
-            found = project.function(call.name)
-            if found is not None:
-                callee = found[0]
-                if not callee.is_async and (index.chain(callee) or not self._surely_non_blocking_leaf(callee)):
-                    return False
-                continue
-            if project.canonical(call.name.removesuffix("()")) in project.classes or _first_party_class(
-                project, call.name
-            ):
-                continue
-            if not call.name.startswith(PURE_MODULES):
-                return False  # a third-party call may block: stay silent
-        return True
-
-    @staticmethod
-    def _surely_non_blocking_leaf(fn: Function) -> bool:
-        return all(c.name.startswith(PURE_MODULES) and c.name not in IO_BUILTINS for c in fn.calls if not c.nested)
-
-
-def _first_party_class(project: Project, name: str) -> bool:
-    """`Page(...)` imported from the project's own package: building an object, not I/O."""
-    module, _, short = name.rpartition(".")
-    config = project.config
-    roots = tuple({f"{spelled}." for r in config.source_roots for spelled in (config.dotted(r), r.replace("/", "."))})
-    return short[:1].isupper() and (module in project.module_of or f"{module}.".startswith(roots))

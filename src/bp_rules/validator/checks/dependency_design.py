@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import libcst as cst
 
-from bp_rules.validator.checks import phase_facts as F
+from bp_rules.validator.analysis import phase_facts as F
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import dotted
 from bp_rules.validator.names import ANNOTATED, DEPENDS, last

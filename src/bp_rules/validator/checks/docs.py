@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 import libcst as cst
 
-from bp_rules.validator.checks.pydantic_kinds import ClassKinds
+from bp_rules.validator.analysis.pydantic_kinds import ClassKinds
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import dotted, keyword_arg, positional, string_value
 from bp_rules.validator.names import ROUTE_METHODS, ROUTER_FACTORIES

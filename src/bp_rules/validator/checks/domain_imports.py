@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from pathlib import PurePosixPath
 
-from bp_rules.validator.checks.layout import Layout
+from bp_rules.validator.analysis.layout import Layout
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 from bp_rules.validator.summary import FileSummary, Import, Span

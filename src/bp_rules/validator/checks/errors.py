@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bp_rules.validator.analysis.handlers import reraises
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.registry import FileCheck, register
 
@@ -29,7 +30,7 @@ class NoBlanketExceptInRoute(FileCheck):
             wraps_result = _returns(node.body)
             for handler in node.handlers:
                 caught = self._blanket(ctx, handler, scope)
-                if caught is None or _reraises(handler) or _logs_traceback(handler):
+                if caught is None or reraises(handler) or _logs_traceback(handler):
                     continue
                 # `except Exception: log` around a best-effort side effect, with the route's result computed
                 # elsewhere, is a deliberate choice; a handler that answers, or a try around the result, is not
@@ -52,14 +53,6 @@ class NoBlanketExceptInRoute(FileCheck):
             if name in BLANKET:
                 return f"`{name.removeprefix('builtins.')}`"
         return None
-
-
-def _reraises(handler: cst.ExceptHandler) -> bool:
-    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else []
-    if not body:
-        return False
-    last = body[-1]
-    return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in last.body)
 
 
 def _logs_traceback(handler: cst.ExceptHandler) -> bool:

@@ -9,8 +9,8 @@ from pathlib import Path
 import libcst as cst
 
 from bp_rules.validator import alembic_config
-from bp_rules.validator.checks.db_schema import assigned_name
-from bp_rules.validator.checks.migration_files import module_function, revision_of
+from bp_rules.validator.analysis.migration_files import module_function, revision_of
+from bp_rules.validator.analysis.statements import assigned_name
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import children
 from bp_rules.validator.project import Project

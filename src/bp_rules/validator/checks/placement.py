@@ -12,7 +12,7 @@ import re
 
 import libcst as cst
 
-from bp_rules.validator.checks.layout import (
+from bp_rules.validator.analysis.layout import (
     FASTAPI_APP,
     TABLE_CALLS,
     ClassKinds,
@@ -22,6 +22,8 @@ from bp_rules.validator.checks.layout import (
     role_file,
     subject,
 )
+from bp_rules.validator.analysis.sessions import SessionNames
+from bp_rules.validator.analysis.tables import assign_targets, record_table_classes, table_facts
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
 from bp_rules.validator.names import last
@@ -123,38 +125,6 @@ class SchemasInSchemas(ProjectCheck):
         report_per_file(project, self.rule_id, items, message)
 
 
-def record_table_classes(ctx: FileContext, rule_id: str) -> None:
-    """Records classes that declare `__tablename__`/`__table__` (mapped, whatever their base resolves to) and
-    `__abstract__ = True` classes (declarative mixins, not tables)."""
-    for qualname, node in ctx.indexer.class_nodes.items():
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-        for stmt in body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if not isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    continue
-                targets = _targets(small)
-                if any(_target_is(t, "__tablename__") or _target_is(t, "__table__") for t in targets):
-                    ctx.summary.facts.setdefault(rule_id, []).append(["table", qualname])
-                elif (
-                    any(_target_is(t, "__abstract__") for t in targets)
-                    and isinstance(small.value, cst.Name)
-                    and small.value.value == "True"
-                ):
-                    ctx.summary.facts.setdefault(rule_id, []).append(["abstract", qualname])
-
-
-def table_facts(project: Project, rule_id: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(classes declaring a table, abstract classes) recorded by `record_table_classes`."""
-    found: dict[str, set[str]] = {"table": set(), "abstract": set()}
-    for summary in project.summaries.values():
-        for fact in summary.facts.get(rule_id, []):
-            if fact and fact[0] in found:
-                found[fact[0]].add(fact[1])
-    return frozenset(found["table"]), frozenset(found["abstract"])
-
-
 METADATA = frozenset({"sqlalchemy.MetaData", "sqlalchemy.schema.MetaData", "sqlalchemy.sql.schema.MetaData"})
 
 
@@ -172,21 +142,13 @@ class OrmTableClasses(FileCheck):
                 value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
                 if not isinstance(value, cst.Call) or ctx.qualify(value.func) not in TABLE_CALLS:
                     continue
-                targets = _targets(small)
+                targets = assign_targets(small)
                 name = targets[0].value if len(targets) == 1 and isinstance(targets[0], cst.Name) else "Table(...)"
                 arg = positional(value, 1) or keyword_arg(value, "metadata")
                 metadata = ctx.qualify(arg.value) if arg is not None else ""
                 ctx.summary.facts.setdefault(self.rule_id, []).append(
                     ["core_table", ctx.fact_span(value), metadata, name]
                 )
-
-
-def _targets(node: cst.Assign | cst.AnnAssign):
-    return [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-
-
-def _target_is(target: cst.BaseExpression, name: str) -> bool:
-    return isinstance(target, cst.Name) and target.value == name
 
 
 @register
@@ -326,7 +288,7 @@ class ConstantsFacts(FileCheck):
             for small in stmt.body:
                 if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
                     continue
-                targets = _targets(small)
+                targets = assign_targets(small)
                 if len(targets) != 1 or not isinstance(targets[0], cst.Name):
                     continue
                 name = targets[0].value
@@ -386,84 +348,11 @@ STATEMENTS = frozenset(
     for module in ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.future", "sqlmodel")
     for name in ("select", "insert", "update", "delete", "text")
 )
-SESSION_TYPES = frozenset(
-    {
-        "sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlalchemy.ext.asyncio.AsyncSession",
-        "sqlalchemy.ext.asyncio.session.AsyncSession", "sqlmodel.Session", "sqlmodel.orm.session.Session",
-        "sqlmodel.ext.asyncio.session.AsyncSession", "sqlalchemy.orm.scoped_session",
-        "sqlalchemy.ext.asyncio.async_scoped_session",
-    }
-)  # fmt: skip
-SESSION_FACTORIES = frozenset(
-    {
-        "sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker",
-        "sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker",
-        "sqlalchemy.orm.scoped_session", "sqlalchemy.ext.asyncio.async_scoped_session",
-    }
-)  # fmt: skip
 SESSION_METHODS = frozenset(
     {"execute", "scalars", "scalar", "get", "add", "add_all", "delete", "flush", "refresh", "query", "exec", "merge"}
 )
 HEALTH = re.compile(r"^(health|healthz|healthcheck|health_check|ping|ready|readiness|readyz|live|liveness|livez)")
 DATABASES_METHODS = frozenset({"fetch_all", "fetch_one", "fetch_val", "iterate", "execute", "execute_many"})
-
-
-class SessionNames:
-    """Whether a qualified receiver is a database session (or a `databases.Database`), across modules."""
-
-    def __init__(self, project: Project):
-        self.project = project
-        self.first_party = {m.split(".", 1)[0] for m in project.module_of} | project.config.first_party()
-
-    def _assigned(self, name: str) -> str | None:
-        module, _, var = name.rpartition(".")
-        summary = self.project.module_of.get(module)
-        if summary is None:
-            return None
-        return summary.assigned_calls.get(var)
-
-    def session_type(self, receiver: str) -> bool:
-        """`sqlalchemy.ext.asyncio.AsyncSession`, an alias of it (`src.database.DbSession`), `Factory()`."""
-        if receiver in SESSION_TYPES:
-            return True
-        if receiver.endswith("()"):
-            return self.session_factory(receiver[:-2])
-        alias = self.project.alias(receiver)
-        if alias is not None:
-            return alias.annotation in SESSION_TYPES
-        assigned = self._assigned(receiver)
-        if assigned is not None:  # a module-level session: `session = SessionFactory()`
-            return assigned in SESSION_TYPES or self.session_factory(assigned)
-        canonical = self.project.canonical(receiver)
-        if canonical in self.project.classes:
-            roots = {b for b in self.project.classes[canonical][0].bases}
-            return bool(roots & SESSION_TYPES)
-        # an alias this run cannot see (`from src.database import DbSession`, module not given): by its name
-        head = receiver.split(".", 1)[0]
-        module = receiver.rpartition(".")[0]
-        return head in self.first_party and module not in self.project.module_of and last(receiver).endswith("Session")
-
-    def session_factory(self, name: str) -> bool:
-        if name in SESSION_FACTORIES:
-            return False  # `sessionmaker()` itself builds a factory, not a session
-        assigned = self._assigned(name)
-        return assigned is not None and assigned in SESSION_FACTORIES
-
-    def module_session(self, name: str) -> bool:
-        """A module-level session object: `session = SessionFactory()` or `session = Session(engine)`."""
-        assigned = self._assigned(name)
-        return assigned is not None and (assigned in SESSION_TYPES or self.session_factory(assigned))
-
-    def databases_client(self, receiver: str) -> bool:
-        assigned = self._assigned(receiver)
-        if assigned is not None:
-            return assigned in ("databases.Database", "databases.core.Database")
-        module = receiver.rpartition(".")[0]
-        return (
-            receiver.split(".", 1)[0] in self.first_party
-            and module not in self.project.module_of
-            and last(receiver) == "database"
-        )
 
 
 @register

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bp_rules.validator.analysis.statements import class_body, small_statements
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional, string_value
 from bp_rules.validator.registry import FileCheck, register
@@ -11,16 +12,6 @@ from bp_rules.validator.registry import FileCheck, register
 CONFIG_DICT = frozenset({"pydantic.ConfigDict", "pydantic.config.ConfigDict"})
 FIELD = frozenset({"pydantic.Field", "pydantic.fields.Field"})
 CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "multiple_of")
-
-
-def class_body(node: cst.ClassDef) -> list[cst.BaseStatement]:
-    return list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
-
-
-def small_statements(node: cst.ClassDef):
-    for stmt in class_body(node):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            yield from stmt.body
 
 
 @register

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import libcst as cst
 
-from bp_rules.validator.checks import phase_facts as F
+from bp_rules.validator.analysis import phase_facts as F
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.names import ANNOTATED
 from bp_rules.validator.project import Project

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.checks.phase_facts import read, record
-from bp_rules.validator.checks.pydantic_fields import MODEL_VALIDATORS, decorators, field_statements
-from bp_rules.validator.checks.pydantic_kinds import ClassKinds
+from bp_rules.validator.analysis.phase_facts import read, record
+from bp_rules.validator.analysis.pydantic_kinds import ClassKinds
+from bp_rules.validator.analysis.pydantic_syntax import MODEL_VALIDATORS, decorators, field_statements
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import dotted, keyword_arg, string_value
 from bp_rules.validator.names import ROUTE_METHODS

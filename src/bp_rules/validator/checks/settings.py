@@ -7,8 +7,8 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
-from bp_rules.validator.checks.pydantic_fields import config_items, field_statements, model_config, nested_config
-from bp_rules.validator.checks.pydantic_kinds import SETTINGS, ClassKinds
+from bp_rules.validator.analysis.pydantic_kinds import SETTINGS, ClassKinds
+from bp_rules.validator.analysis.pydantic_syntax import config_items, field_statements, model_config, nested_config
 from bp_rules.validator.context import FileContext, placement
 from bp_rules.validator.indexer import string_value
 from bp_rules.validator.project import Project

@@ -10,7 +10,7 @@ import libcst as cst
 import pathspec
 
 from bp_rules.validator import names as N
-from bp_rules.validator.checks.layout import (
+from bp_rules.validator.analysis.layout import (
     FASTAPI_APP,
     LINE_ONE,
     TABLE_CALLS,
@@ -20,7 +20,7 @@ from bp_rules.validator.checks.layout import (
     is_test_path,
     role_file,
 )
-from bp_rules.validator.checks.placement import record_table_classes, table_facts
+from bp_rules.validator.analysis.tables import record_table_classes, table_facts
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import dotted, keyword_arg, positional
 from bp_rules.validator.project import Project

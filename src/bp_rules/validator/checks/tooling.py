@@ -7,7 +7,7 @@ from __future__ import annotations
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from bp_rules.validator.checks.project_files import (
+from bp_rules.validator.analysis.project_files import (
     ProjectFiles,
     YStr,
     basename,

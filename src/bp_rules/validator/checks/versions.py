@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from bp_rules.schema.models import PinnedPackage
-from bp_rules.validator.checks.project_files import (
+from bp_rules.validator.analysis.project_files import (
     RUFF_PRE_COMMIT_REPOS,
     Dependency,
     basename,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from bp_rules.validator.checks.db_schema import assigned_name
+from bp_rules.validator.analysis.statements import assigned_name
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import string_value
 

@@ -191,7 +191,7 @@ class Layout:
             for imp in summary.imports
         ):
             return True
-        from bp_rules.validator.checks.project_files import project_files
+        from bp_rules.validator.analysis.project_files import project_files
 
         declared = project_files(self.project).dependencies
         return not declared or any(dep.name == "fastapi" for dep in declared)

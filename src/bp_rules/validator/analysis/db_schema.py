@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from bp_rules.validator.analysis.migration_files import is_migration
+from bp_rules.validator.analysis.statements import assigned_name, call_last, class_statements
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional, string_value
 
@@ -32,14 +34,6 @@ SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 READ_CALLS = frozenset({"Table", "create_table", "rename_table", "add_column", "alter_column"})
-
-
-def call_last(node: cst.Call) -> str:
-    """The called name as written, last part only: `Table` for `sa.Table(...)`."""
-    func = node.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
 
 
 def sa_last(name: str) -> str | None:
@@ -103,24 +97,6 @@ def schema(ctx: FileContext) -> Schema:
     return result
 
 
-def class_statements(node: cst.ClassDef) -> list[cst.BaseSmallStatement]:
-    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-    out: list[cst.BaseSmallStatement] = []
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            out.extend(stmt.body)
-    return out
-
-
-def assigned_name(stmt: cst.BaseSmallStatement) -> tuple[cst.Name, cst.BaseExpression | None] | None:
-    """(target, value) of `name = value` or `name: T [= value]`."""
-    if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
-        return stmt.target, stmt.value
-    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target, cst.Name):
-        return stmt.targets[0].target, stmt.value
-    return None
-
-
 def unwrap_optional(ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression | None:
     """`T` from `T`, `T | None`, `Optional[T]`, `Union[T, None]`; None when several types remain."""
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
@@ -169,8 +145,6 @@ class _Reader:
         return self.ctx.qualify(node, scope)
 
     def read(self) -> Schema:
-        from bp_rules.validator.checks.migration_files import is_migration
-
         # in a revision, models and Core tables are snapshots of tables that exist: only `op.*` defines
         revision = is_migration(self.ctx)
         if not revision:
