@@ -1,8 +1,12 @@
-"""Checks are leaves of the import graph: no check module imports another, nor does anything outside the
-checks (what several checks share lives in `validator/analysis/`)."""
+"""Checks are laid out like the rules: a rule's check lives under `checks/<its category>/`, and checks are
+leaves of the import graph: no check module imports another, nor does anything outside the checks (what
+several checks share lives in `validator/analysis/`)."""
 
 from __future__ import annotations
 
+from bp_rules.scaffold import check_package
+from bp_rules.schema.loader import load_pack
+from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, load_builtin_checks
 from tests.import_graph import import_graph
 
 CHECKS = "bp_rules.validator.checks"
@@ -24,3 +28,15 @@ def test_no_check_module_imports_another():
 
 def test_nothing_outside_the_checks_imports_a_check_module():
     assert _imports_of_checks(inside=False) == []
+
+
+def test_each_check_lives_under_its_rule_category():
+    load_builtin_checks()
+    rules = load_pack().rules
+    misplaced = []
+    for table in (FILE_CHECKS, PROJECT_CHECKS):
+        for rule_id, check in sorted(table.items()):
+            home = f"{CHECKS}.{check_package(rules[rule_id].category)}."
+            if not check.__module__.startswith(home):
+                misplaced.append(f"{rule_id}: {check.__module__} (expected under {home})")
+    assert misplaced == []

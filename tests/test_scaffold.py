@@ -41,7 +41,7 @@ def test_new_rule_writes_a_valid_record_and_a_registered_check(package, capsys):
     created = _files(package) - before
     record = package / "rules" / "async" / "async-no-sleep-in-loop.yaml"
     check = package / "validator" / "checks" / "async_" / "no_sleep_in_loop.py"
-    assert created == {record, check, check.parent / "__init__.py"}
+    assert created == {record, check}
     assert str(record) in capsys.readouterr().out
 
     # the copy, imported fresh: the record is valid under the schema and the check registered by itself
@@ -68,13 +68,15 @@ def test_new_rule_writes_a_valid_record_and_a_registered_check(package, capsys):
     }
 
 
-def test_a_category_package_that_exists_is_reused(package):
-    main(["rules", "new", "db-no-raw-sql-in-routes"])
+def test_a_category_without_checks_gets_its_package(package):
+    shutil.rmtree(package / "validator" / "checks" / "upload")
     before = _files(package)
-    assert main(["rules", "new", "db-one-more", "--category", "db"]) == 0
+    assert main(["rules", "new", "upload-limit-size", "--category", "upload"]) == 0
+    checks = package / "validator" / "checks" / "upload"
     assert _files(package) - before == {
-        package / "rules" / "db" / "db-one-more.yaml",
-        package / "validator" / "checks" / "db" / "one_more.py",
+        package / "rules" / "upload" / "upload-limit-size.yaml",
+        checks / "__init__.py",
+        checks / "limit_size.py",
     }
 
 

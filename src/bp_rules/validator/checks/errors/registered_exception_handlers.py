@@ -1,5 +1,5 @@
-"""How the app handles domain errors and shares the DB session: `errors-registered-exception-handlers`,
-`deps-shared-session`."""
+"""`errors-registered-exception-handlers`: every domain exception that can reach FastAPI has a handler
+registered on the app."""
 
 from __future__ import annotations
 
@@ -12,15 +12,10 @@ from bp_rules.validator.analysis.layout import (
     Layout,
     report_per_file,
 )
-from bp_rules.validator.analysis.sessions import SESSION_FACTORIES, SESSION_TYPES, SessionNames
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
-from bp_rules.validator.names import last
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register
-from bp_rules.validator.summary import Call, Function
-
-# --- errors-registered-exception-handlers ------------------------------------------------------------------
 
 CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
 # Pydantic turns these into 422 responses when a validator raises them
@@ -201,46 +196,3 @@ def _calls(summary):
     yield from summary.module_calls
     for fn in summary.functions:
         yield from fn.calls
-
-
-# --- deps-shared-session -----------------------------------------------------------------------------------
-
-
-@register
-class SharedSession(ProjectCheck):
-    rule_id = "deps-shared-session"
-
-    def check(self, project: Project) -> None:
-        layout = Layout.of(project)
-        sessions = SessionNames(project)
-        for fn, summary in project.reported_functions():
-            if fn.yields or fn.nested or not project.is_dependency(fn):
-                continue
-            place = layout.place(summary.path)
-            if place.in_tests or place.in_migrations:
-                continue
-            found = self._own_session(fn, sessions)
-            if found is None:
-                continue
-            call, what = found
-            project.report(
-                self.rule_id,
-                summary.path,
-                call.span,
-                f"dependency `{fn.name}` {what} instead of the request's session, so one request holds two "
-                "sessions and two transactions; take `db: DbSession` as a parameter and pass it on",
-            )
-
-    @staticmethod
-    def _own_session(fn: Function, sessions: SessionNames) -> tuple[Call, str] | None:
-        for call in sorted(fn.calls, key=lambda c: c.span):
-            if call.nested or not call.name or call.receiver:
-                continue
-            if call.name in SESSION_TYPES - SESSION_FACTORIES:
-                return call, f"opens its own session with `{last(call.name)}(...)`"
-            if sessions.session_factory(call.name):
-                return call, f"opens its own session with `{last(call.name)}()`"
-            receiver, _, method = call.name.rpartition(".")
-            if receiver and not receiver.endswith("()") and sessions.module_session(receiver):
-                return call, f"uses the module-level session `{last(receiver)}` (`{last(receiver)}.{method}(...)`)"
-        return None

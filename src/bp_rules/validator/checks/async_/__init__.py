@@ -1,0 +1,1 @@
+"""Checks of the `async` rules (`rules/async/`)."""

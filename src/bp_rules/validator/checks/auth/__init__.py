@@ -1,0 +1,1 @@
+"""Checks of the `auth` rules (`rules/auth/`)."""

@@ -1,0 +1,1 @@
+"""Checks of the `bg` rules (`rules/bg/`)."""

@@ -1,0 +1,1 @@
+"""Checks of the `db` rules (`rules/db/`)."""

@@ -1,0 +1,1 @@
+"""Checks of the `migrations` rules (`rules/migrations/`)."""

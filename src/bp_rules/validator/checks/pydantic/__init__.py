@@ -1,0 +1,1 @@
+"""Checks of the `pydantic` rules (`rules/pydantic/`)."""

@@ -1,0 +1,1 @@
+"""Checks of the `rest` rules (`rules/rest/`)."""

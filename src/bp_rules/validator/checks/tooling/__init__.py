@@ -1,0 +1,1 @@
+"""Checks of the `tooling` rules (`rules/tooling/`)."""
