@@ -257,3 +257,7 @@ def only_statement(block: cst.BaseSuite) -> cst.BaseSmallStatement | None:
     if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
         return single_small(block.body[0])
     return None
+
+
+def is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
