@@ -22,9 +22,6 @@ from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional, string_value
 from bp_rules.validator.registry import FileCheck, register
 
-# --- shared phase-1 helpers -----------------------------------------------------------------------------
-
-
 # --- pydantic-builtin-constraints -----------------------------------------------------------------------
 
 
@@ -209,21 +206,3 @@ def _regex_match(ctx: FileContext, node: cst.BaseExpression, value: str) -> str 
     if pattern is None or not _is_value(node.args[1].value, value) or PYTHON_ONLY_REGEX.search(pattern):
         return None
     return pattern
-
-
-# --- pydantic-valueerror-in-validators ------------------------------------------------------------------
-
-
-# --- pydantic-strenum -----------------------------------------------------------------------------------
-
-
-# --- pydantic-pep604-optional ---------------------------------------------------------------------------
-
-
-# --- pydantic-no-v1-api ---------------------------------------------------------------------------------
-
-
-# --- pydantic-custom-base-model -------------------------------------------------------------------------
-
-
-# --- pydantic-union-members-forbid-extra (opt-in) -------------------------------------------------------

@@ -74,12 +74,6 @@ def _where(fn: Function | None, is_fixture: bool, path: str) -> str:
     return f"test `{fn.name}`" if fn.name.startswith("test") else f"function `{fn.name}`"
 
 
-# --- phase 2: what the project says -----------------------------------------------------------------------
-
-
-# --- testing-async-client-day0 ------------------------------------------------------------------------------
-
-
 # --- testing-clear-overrides --------------------------------------------------------------------------------
 
 
@@ -244,9 +238,3 @@ class ClearOverrides(ProjectCheck):
                         f"it after `yield` or in a `finally` (`.pop({key}, None)` or `.clear()`)"
                     )
                 project.report(self.rule_id, path, span_of_fact(fact), message)
-
-
-# --- testing-dependency-overrides ---------------------------------------------------------------------------
-
-
-# --- testing-real-db ----------------------------------------------------------------------------------------
