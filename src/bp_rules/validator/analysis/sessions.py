@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import libcst as cst
+
 from bp_rules.validator.analysis.blocking import BlockingIndex
+from bp_rules.validator.context import FileContext
+from bp_rules.validator.indexer import children
 from bp_rules.validator.names import last
 from bp_rules.validator.project import Project
 
@@ -119,3 +125,52 @@ def sync_session_method(index: BlockingIndex, name: str) -> str | None:
             if method in SYNC_IO_METHODS:  # a method of the session itself, not of a query it returned
                 return method
     return None
+
+
+ASYNC_SESSIONMAKERS = frozenset(
+    {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.session.async_sessionmaker"}
+)
+
+
+SESSIONMAKERS = ASYNC_SESSIONMAKERS | {
+    "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.session.sessionmaker",
+    "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.ext.asyncio.async_scoped_session",
+}
+
+
+SESSION_CLASSES = frozenset(
+    {
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+        "sqlalchemy.orm.Session",
+        "sqlalchemy.orm.session.Session",
+        "sqlmodel.Session",
+        "sqlmodel.orm.session.Session",
+        "sqlmodel.ext.asyncio.session.AsyncSession",
+    }
+)
+
+
+def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The nodes below `node`, not entering nested functions, classes or lambdas (they run later, if at all)."""
+    stack = list(children(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(children(current))
+
+
+def session_factory_call(ctx: FileContext, node: cst.BaseExpression | None, scope) -> bool:
+    """A call that makes a new session: `AsyncSession(engine)`, or calling a `(async_)sessionmaker` product."""
+    if not isinstance(node, cst.Call):
+        return False
+    name = ctx.qualify(node.func, scope)
+    if name in SESSION_CLASSES:
+        return True
+    if name.endswith("()") and name[:-2] in SESSIONMAKERS:
+        return True  # `async_sessionmaker(engine)()`
+    module, _, var = name.rpartition(".")
+    return module == ctx.module and ctx.summary.assigned_calls.get(var, "") in SESSIONMAKERS
