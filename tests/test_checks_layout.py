@@ -4,6 +4,9 @@ several checks share lives in `validator/analysis/`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import bp_rules
 from bp_rules.scaffold import check_package
 from bp_rules.schema.loader import load_pack
 from bp_rules.validator.registry import FILE_CHECKS, PROJECT_CHECKS, load_builtin_checks
@@ -40,3 +43,10 @@ def test_each_check_lives_under_its_rule_category():
             if not check.__module__.startswith(home):
                 misplaced.append(f"{rule_id}: {check.__module__} (expected under {home})")
     assert misplaced == []
+
+
+def test_check_modules_stay_small():
+    """One module per rule or small family, about 300 lines at most, so that each reads in one sitting."""
+    checks = Path(bp_rules.__file__).parent / "validator" / "checks"
+    long = {str(p.relative_to(checks)): n for p in checks.rglob("*.py") if (n := len(p.read_text().splitlines())) > 320}
+    assert long == {}
