@@ -16,19 +16,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from bp_rules import __version__
 from bp_rules.schema import published_schema
 from bp_rules.schema.models import Matrix, Rule
 
-try:  # libyaml makes loading the pack several times faster; the pure-Python loader is the fallback
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported where records are read: a pack served from its JSON cache (every hook call) never needs it.
 
 MATRIX_FILE = "matrix.yaml"
 
@@ -111,6 +110,8 @@ class _Located:
 
 
 def _child(node: yaml.Node, key: Any) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == key:
@@ -121,6 +122,8 @@ def _child(node: yaml.Node, key: Any) -> yaml.Node | None:
 
 
 def _duplicate_keys(node: yaml.Node | None, prefix: tuple = ()) -> Iterator[tuple[tuple, yaml.Node]]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for k, v in node.value:
@@ -141,6 +144,12 @@ def _field_name(path: Iterable[Any]) -> str:
 
 
 def _read_yaml(path: Path, shown: str) -> tuple[Any, _Located, list[RecordError]]:
+    import yaml
+
+    try:  # libyaml makes loading the pack several times faster; the pure-Python loader is the fallback
+        from yaml import CSafeLoader as SafeLoader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader  # type: ignore[assignment]
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -192,7 +192,8 @@ def _write_json(path: Path, data) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"))
+            # dumps, not dump: `json.dump` encodes piecewise in Python, `dumps` in C, ten times as fast
+            out.write(json.dumps(data, separators=(",", ":")))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -100,10 +100,7 @@ class Session:
             except PathError as exc:
                 raise SessionError(str(exc)) from None
             self._listed_at = time.monotonic()
-            dirs = {self.root}
-            for _, absolute in self._files.python:
-                dirs.update(p for p in absolute.parents if p == self.root or self.root in p.parents)
-            self._dir_stamps = {d: _stamp(d) for d in dirs}
+            self._dir_stamps = self._directory_stamps() if self.memory is not None else {}
         else:
             for rel in list(self._files.project):  # project files are few: read them again every time
                 try:
@@ -111,6 +108,18 @@ class Session:
                 except (OSError, UnicodeDecodeError):
                     del self._files.project[rel]
         return self._files
+
+    def _directory_stamps(self) -> dict[Path, int | None]:
+        """The modification time of every directory holding project files: a file added or removed changes it.
+        Only a long-lived session (`warm`) lists the project again; a one-shot one (a hook) skips this."""
+        root = str(self.root)
+        dirs = {root}
+        for _, absolute in self._files.python:
+            folder = os.path.dirname(absolute)
+            while folder not in dirs and folder.startswith(root + os.sep):
+                dirs.add(folder)
+                folder = os.path.dirname(folder)
+        return {Path(d): _stamp(Path(d)) for d in dirs}
 
     # --- paths ---------------------------------------------------------------------------------------------
 

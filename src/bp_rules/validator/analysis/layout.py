@@ -246,6 +246,7 @@ class Layout:
     def _effective_roots(self, paths: list[str]) -> list[str]:
         """The configured roots present in the tree; `src/<pkg>` for a src-layout package imported as `pkg`."""
         modules = [imp.module for s in self.project.summaries.values() for imp in s.imports if imp.level == 0]
+        heads = {m.partition(".")[0] for m in modules}
         out: list[str] = []
         for root in self.project.config.source_roots:
             below = [p for p in paths if p.startswith(root + "/") and not is_test_path(p)]
@@ -256,7 +257,7 @@ class Layout:
             packages = sorted({r[0] for r in rest if len(r) > 1})
             spellings = {root.replace("/", "."), self.project.config.dotted(root)}
             spelled_with_root = any(m == d or m.startswith(d + ".") for m in modules for d in spellings)
-            imported_bare = [pkg for pkg in packages if any(m == pkg or m.startswith(pkg + ".") for m in modules)]
+            imported_bare = [pkg for pkg in packages if _imported(pkg, modules, heads)]
             if not direct and not spelled_with_root and imported_bare:
                 out.extend(f"{root}/{pkg}" for pkg in imported_bare)
             else:
@@ -621,3 +622,10 @@ def role_file(project: Project, role: str) -> str:
 
 
 LINE_ONE: Span = (1, 1, 1, 1)
+
+
+def _imported(package: str, modules: list[str], heads: set[str]) -> bool:
+    """Whether some absolute import names `package` or a module below it (`heads`: their first parts)."""
+    if "." not in package:
+        return package in heads
+    return any(m == package or m.startswith(package + ".") for m in modules)
