@@ -12,6 +12,7 @@ from typing import ClassVar
 import libcst as cst
 
 from bp_rules.fixes import imports
+from bp_rules.validator.parsing import parse_module
 from bp_rules.validator.positions import locate
 
 
@@ -46,7 +47,8 @@ class SourceIndex:
     def __init__(self, path: str, text: str, types: Iterable[type[cst.CSTNode]]):
         self.path = path
         self.text = text
-        self.module = cst.parse_module(text)
+        self.module = parse_module(text)
+        self._statement_code: dict[int, str] = {}  # id of a statement of `module` -> its code
         collector = _Collector(tuple(set(types)))
         self.module.visit(collector)
         self.parents = collector.parents
@@ -56,6 +58,32 @@ class SourceIndex:
             span = spans.get(id(node))
             if span is not None:
                 self.by_span.setdefault(span, []).append(node)
+
+    def code(self, module: cst.Module) -> str:
+        """`module.code` for a module derived from this file's: a fix replaces a few statements and shares the
+        others with the original, whose code is generated once per file rather than once per fix."""
+        original = self.module
+        same_frame = (
+            _same(module.header, original.header)
+            and _same(module.footer, original.footer)
+            and module.has_trailing_newline
+            and module.body
+            and (module.default_indent, module.default_newline) == (original.default_indent, original.default_newline)
+        )
+        if not same_frame:
+            return module.code
+        kept = {id(stmt) for stmt in original.body}
+        parts = [original.code_for_node(node) for node in module.header]
+        for stmt in module.body:
+            if id(stmt) not in kept:
+                parts.append(module.code_for_node(stmt))
+                continue
+            code = self._statement_code.get(id(stmt))
+            if code is None:
+                code = self._statement_code[id(stmt)] = original.code_for_node(stmt)
+            parts.append(code)
+        parts += [original.code_for_node(node) for node in module.footer]
+        return "".join(parts)
 
     def at(self, span: tuple[int, int, int, int], types: tuple[type, ...]) -> cst.CSTNode | None:
         return next((n for n in self.by_span.get(span, ()) if isinstance(n, types)), None)
@@ -131,7 +159,7 @@ class Fix:
         first_party = {self.index.path.split("/", 1)[0].removesuffix(".py"), *imports.USUAL_ROOTS}
         for source, name in self.added:
             module = imports.add_from_import(module, source, name, first_party)
-        return self.tidy(module).code
+        return self.index.code(self.tidy(module))
 
     def tidy(self, module: cst.Module) -> cst.Module:
         """Drop the imports this fix released, where nothing refers to them any more."""
@@ -140,6 +168,10 @@ class Fix:
         if self.released_modules:
             module = imports.drop_unused_modules(module, self.released_modules)
         return module
+
+
+def _same(nodes, others) -> bool:
+    return len(nodes) == len(others) and all(a is b for a, b in zip(nodes, others, strict=True))
 
 
 class _Replacer(cst.CSTTransformer):

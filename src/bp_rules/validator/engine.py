@@ -156,6 +156,7 @@ def _analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
 
     from bp_rules.validator.context import FileContext, placement
     from bp_rules.validator.indexer import Indexer
+    from bp_rules.validator.parsing import parse_module
     from bp_rules.validator.positions import locate
     from bp_rules.validator.templates import template_syntax
 
@@ -169,7 +170,7 @@ def _analyze_source(path: str, data: bytes, state: _Phase1) -> FileResult:
         return FileResult(path, digest, empty, [_finding(None, SYNTAX_ERROR, path, (1, 1, 1, 1), message, config)], {})
     suppressions = noqa.parse(text)
     try:
-        tree = cst.parse_module(text)
+        tree = parse_module(text)
     except cst.ParserSyntaxError as exc:
         span, message = _syntax_error_location(text, path, exc)
         summary = FileSummary(path, config.module_name(path), syntax_error=True)
