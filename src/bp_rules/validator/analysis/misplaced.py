@@ -10,10 +10,7 @@ class.
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.layout import (
-    Layout,
-    Place,
-)
+from bp_rules.validator.analysis.layout import Layout, Place
 from bp_rules.validator.project import Project
 from bp_rules.validator.summary import FileSummary
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.testing import (
-    node_code,
-    override_target,
-    overrides_receiver,
-)
+from bp_rules.validator.analysis.testing import node_code, override_target, overrides_receiver
 from bp_rules.validator.indexer import positional
 
 XUNIT_TEARDOWNS = frozenset(

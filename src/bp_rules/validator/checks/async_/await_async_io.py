@@ -5,10 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bp_rules.validator.analysis import phase_facts as F
-from bp_rules.validator.analysis.blocking import (
-    BlockingIndex,
-    expand,
-)
+from bp_rules.validator.analysis.blocking import BlockingIndex, expand
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.names import ROUTE_METHODS, THREAD_OFFLOAD, last
 from bp_rules.validator.project import Project

@@ -3,19 +3,11 @@ event loop: pure-Python work in a process pool or a task queue, GIL-releasing C 
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.blocking import (
-    RELEASES_GIL,
-    BlockingIndex,
-    cpu_heavy,
-    display,
-    expand,
-)
+from bp_rules.validator.analysis.blocking import RELEASES_GIL, BlockingIndex, cpu_heavy, display, expand
 from bp_rules.validator.names import THREAD_OFFLOAD
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 from bp_rules.validator.summary import Call, FileSummary, Function
-
-# --- 26 -----------------------------------------------------------------------------------------------------
 
 
 @register

@@ -3,10 +3,7 @@ threadpool."""
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.blocking import (
-    BlockingIndex,
-    first_blocking,
-)
+from bp_rules.validator.analysis.blocking import BlockingIndex, first_blocking
 from bp_rules.validator.analysis.websockets import is_websocket, websocket_endpoints
 from bp_rules.validator.names import THREAD_OFFLOAD
 from bp_rules.validator.project import Project

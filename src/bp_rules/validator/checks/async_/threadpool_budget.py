@@ -3,10 +3,7 @@ threadpool thread."""
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.blocking import (
-    BlockingIndex,
-    surely_non_blocking,
-)
+from bp_rules.validator.analysis.blocking import BlockingIndex, surely_non_blocking
 from bp_rules.validator.analysis.websockets import is_websocket, websocket_endpoints
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register

@@ -7,12 +7,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from bp_rules.validator.analysis.sessions import (
-    ASYNC_SESSIONMAKERS,
-    SESSIONMAKERS,
-    descendants,
-    session_factory_call,
-)
+from bp_rules.validator.analysis.sessions import ASYNC_SESSIONMAKERS, SESSIONMAKERS, descendants, session_factory_call
 from bp_rules.validator.analysis.statements import call_last
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg

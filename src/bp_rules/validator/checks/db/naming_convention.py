@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.db_schema import (
-    sa_last,
-)
+from bp_rules.validator.analysis.db_schema import sa_last
 from bp_rules.validator.analysis.migration_files import is_migration
 from bp_rules.validator.analysis.statements import assigned_name, call_last, class_statements
 from bp_rules.validator.context import FileContext

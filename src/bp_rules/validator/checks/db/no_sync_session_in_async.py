@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from bp_rules.validator.analysis.blocking import BlockingIndex
-from bp_rules.validator.analysis.sessions import (
-    sync_session_method,
-)
+from bp_rules.validator.analysis.sessions import sync_session_method
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 

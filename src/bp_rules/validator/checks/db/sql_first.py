@@ -6,17 +6,11 @@ from __future__ import annotations
 import libcst as cst
 
 from bp_rules.validator.analysis.migration_files import is_migration
-from bp_rules.validator.analysis.sessions import (
-    SESSIONMAKERS,
-    descendants,
-    session_factory_call,
-)
+from bp_rules.validator.analysis.sessions import SESSIONMAKERS, descendants, session_factory_call
 from bp_rules.validator.analysis.statements import call_last
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
 from bp_rules.validator.registry import FileCheck, register
-
-# --- db-sql-first -----------------------------------------------------------------------------------------
 
 READ_METHODS = frozenset(
     {

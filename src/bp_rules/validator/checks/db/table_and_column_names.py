@@ -8,13 +8,7 @@ from itertools import pairwise
 
 import libcst as cst
 
-from bp_rules.validator.analysis.db_schema import (
-    SNAKE,
-    Table,
-    looks_plural,
-    schema,
-    singular_name,
-)
+from bp_rules.validator.analysis.db_schema import SNAKE, Table, looks_plural, schema, singular_name
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.registry import FileCheck, register
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.blocking import (
-    BlockingIndex,
-    surely_non_blocking,
-)
+from bp_rules.validator.analysis.blocking import BlockingIndex, surely_non_blocking
 from bp_rules.validator.analysis.handlers import reraises
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.names import DEPENDS, FASTAPI_PARAM_FUNCTIONS, last

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.documented_routes import (
-    FASTAPI,
-    node_source,
-)
+from bp_rules.validator.analysis.documented_routes import FASTAPI, node_source
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, string_value
 from bp_rules.validator.registry import FileCheck, register

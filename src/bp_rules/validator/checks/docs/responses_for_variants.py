@@ -28,9 +28,6 @@ STATUS_ATTRIBUTES = ("status_code", "STATUS_CODE")
 DEP_DEPTH = 6
 
 
-# --- docs-responses-for-variants ------------------------------------------------------------------------
-
-
 @register
 class ResponsesFacts(FileCheck):
     """Phase 1: routes with their documented statuses, what each function raises, exception classes with a

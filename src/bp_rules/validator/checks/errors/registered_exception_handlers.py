@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.layout import (
-    BUILTIN_EXCEPTIONS,
-    FASTAPI_APP,
-    ClassKinds,
-    Layout,
-    report_per_file,
-)
+from bp_rules.validator.analysis.layout import BUILTIN_EXCEPTIONS, FASTAPI_APP, ClassKinds, Layout, report_per_file
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
 from bp_rules.validator.project import Project

@@ -49,9 +49,6 @@ def _on_disk(root: str, top: str) -> bool:
     return False
 
 
-# --- migrations-static-structure ------------------------------------------------------------------------
-
-
 def _settings_name(local: str) -> bool:
     return local in SETTINGS_NAMES or local.endswith("_settings")
 

@@ -22,8 +22,6 @@ from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional, string_value
 from bp_rules.validator.registry import FileCheck, register
 
-# --- pydantic-builtin-constraints -----------------------------------------------------------------------
-
 
 @register
 class BuiltinConstraints(FileCheck):

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bp_rules.validator.analysis.pydantic_kinds import BASE_MODEL, SCHEMA, ClassKinds
-from bp_rules.validator.analysis.pydantic_syntax import (
-    model_config,
-    nested_config,
-)
+from bp_rules.validator.analysis.pydantic_syntax import model_config, nested_config
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register

@@ -5,13 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bp_rules.validator.analysis.pydantic_kinds import ClassKinds
-from bp_rules.validator.analysis.pydantic_syntax import (
-    OPTIONAL,
-    UNION,
-    code,
-    field_statements,
-    is_none,
-)
+from bp_rules.validator.analysis.pydantic_syntax import OPTIONAL, UNION, code, field_statements, is_none
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register

@@ -14,8 +14,6 @@ from bp_rules.validator.context import FileContext, placement
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import FileCheck, ProjectCheck, register
 
-# --- pydantic-settings-per-domain -----------------------------------------------------------------------
-
 # prefixes of app-wide infrastructure settings: one class may hold these whatever the number of domains
 INFRA_PREFIXES = frozenset(
     {"DATABASE", "DB", "POSTGRES", "POSTGRESQL", "PG", "SQLALCHEMY", "REDIS", "CACHE", "CORS", "APP", "API",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from bp_rules.validator.analysis.migration_files import is_migration
-from bp_rules.validator.analysis.pydantic_syntax import (
-    ENUM,
-)
+from bp_rules.validator.analysis.pydantic_syntax import ENUM
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.registry import FileCheck, register
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.pydantic_syntax import (
-    HTTP_EXCEPTIONS,
-    validator_decorator,
-)
+from bp_rules.validator.analysis.pydantic_syntax import HTTP_EXCEPTIONS, validator_decorator
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.registry import FileCheck, register
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from bp_rules.validator.analysis.layout import (
-    LINE_ONE,
-    Layout,
-    role_file,
-)
+from bp_rules.validator.analysis.layout import LINE_ONE, Layout, role_file
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 

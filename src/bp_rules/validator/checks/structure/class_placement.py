@@ -6,14 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.layout import (
-    TABLE_CALLS,
-    ClassKinds,
-    Layout,
-    report_per_file,
-    role_file,
-    subject,
-)
+from bp_rules.validator.analysis.layout import TABLE_CALLS, ClassKinds, Layout, report_per_file, role_file, subject
 from bp_rules.validator.analysis.misplaced import placed, pronoun, public_classes, role_home
 from bp_rules.validator.analysis.tables import assign_targets, record_table_classes, table_facts
 from bp_rules.validator.context import FileContext

@@ -7,12 +7,7 @@ import re
 
 import libcst as cst
 
-from bp_rules.validator.analysis.layout import (
-    ClassKinds,
-    Layout,
-    report_per_file,
-    subject,
-)
+from bp_rules.validator.analysis.layout import ClassKinds, Layout, report_per_file, subject
 from bp_rules.validator.analysis.misplaced import placed, public_classes, role_home
 from bp_rules.validator.analysis.tables import assign_targets
 from bp_rules.validator.context import FileContext

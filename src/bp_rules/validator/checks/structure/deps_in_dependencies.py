@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.layout import (
-    Layout,
-    report_per_file,
-    subject,
-)
+from bp_rules.validator.analysis.layout import Layout, report_per_file, subject
 from bp_rules.validator.analysis.misplaced import placed, pronoun, role_home
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register

@@ -3,16 +3,11 @@ a `src/<domain>/client.py` wrapper, not by importing their SDK in routers and de
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.layout import (
-    Layout,
-    report_per_file,
-)
+from bp_rules.validator.analysis.layout import Layout, report_per_file
 from bp_rules.validator.analysis.misplaced import placed, role_home
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 from bp_rules.validator.summary import FileSummary
-
-# --- structure-external-client-module ----------------------------------------------------------------------
 
 SDKS = frozenset(
     {

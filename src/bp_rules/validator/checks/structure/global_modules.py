@@ -6,19 +6,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from bp_rules.validator import names as N
-from bp_rules.validator.analysis.layout import (
-    FASTAPI_APP,
-    LINE_ONE,
-    Layout,
-    Place,
-    role_file,
-)
+from bp_rules.validator.analysis.layout import FASTAPI_APP, LINE_ONE, Layout, Place, role_file
 from bp_rules.validator.analysis.summaries import all_calls
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 from bp_rules.validator.summary import FileSummary
-
-# --- structure-global-modules ------------------------------------------------------------------------------
 
 ENGINE_CALLS = frozenset(
     {

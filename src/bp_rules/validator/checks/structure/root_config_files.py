@@ -8,12 +8,7 @@ from pathlib import PurePosixPath
 
 import pathspec
 
-from bp_rules.validator.analysis.layout import (
-    LINE_ONE,
-    TABLE_CALLS,
-    ClassKinds,
-    Layout,
-)
+from bp_rules.validator.analysis.layout import LINE_ONE, TABLE_CALLS, ClassKinds, Layout
 from bp_rules.validator.analysis.summaries import all_calls
 from bp_rules.validator.analysis.tables import record_table_classes, table_facts
 from bp_rules.validator.context import FileContext

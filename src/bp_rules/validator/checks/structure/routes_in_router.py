@@ -3,13 +3,7 @@ app-level endpoints."""
 
 from __future__ import annotations
 
-from bp_rules.validator.analysis.layout import (
-    FASTAPI_APP,
-    Layout,
-    report_per_file,
-    role_file,
-    subject,
-)
+from bp_rules.validator.analysis.layout import FASTAPI_APP, Layout, report_per_file, role_file, subject
 from bp_rules.validator.analysis.misplaced import placed
 from bp_rules.validator.names import last
 from bp_rules.validator.project import Project

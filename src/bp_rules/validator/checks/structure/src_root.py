@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bp_rules.validator.analysis.layout import (
-    FASTAPI_APP,
-    Layout,
-)
+from bp_rules.validator.analysis.layout import FASTAPI_APP, Layout
 from bp_rules.validator.analysis.summaries import all_calls
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from bp_rules.validator.analysis.layout import (
-    LINE_ONE,
-    Layout,
-    is_test_path,
-)
+from bp_rules.validator.analysis.layout import LINE_ONE, Layout, is_test_path
 from bp_rules.validator.project import Project
 from bp_rules.validator.registry import ProjectCheck, register
 

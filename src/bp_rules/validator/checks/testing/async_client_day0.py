@@ -6,12 +6,7 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
-from bp_rules.validator.analysis.testing import (
-    TEST_CLIENTS,
-    fact_dicts,
-    is_test_file,
-    record_fact,
-)
+from bp_rules.validator.analysis.testing import TEST_CLIENTS, fact_dicts, is_test_file, record_fact
 from bp_rules.validator.context import FileContext
 from bp_rules.validator.indexer import keyword_arg, positional
 from bp_rules.validator.project import Project

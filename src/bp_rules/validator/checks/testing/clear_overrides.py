@@ -30,9 +30,6 @@ from bp_rules.validator.summary import Function
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "fixture"})
 
 
-# --- phase 1: the syntax of overrides, cleanups and patches -------------------------------------------------
-
-
 def _fixture(ctx: FileContext, node: cst.FunctionDef, scope) -> tuple[bool, bool]:
     """(is a pytest fixture, autouse)."""
     for decorator in node.decorators:
@@ -72,9 +69,6 @@ def _where(fn: Function | None, is_fixture: bool, path: str) -> str:
     if is_fixture:
         return f"fixture `{fn.name}`"
     return f"test `{fn.name}`" if fn.name.startswith("test") else f"function `{fn.name}`"
-
-
-# --- testing-clear-overrides --------------------------------------------------------------------------------
 
 
 @register
