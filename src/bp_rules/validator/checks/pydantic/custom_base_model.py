@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+
+import libcst as cst
 
 from bp_rules.validator.analysis.pydantic_kinds import BASE_MODEL, SCHEMA, ClassKinds
 from bp_rules.validator.analysis.pydantic_syntax import model_config, nested_config
@@ -15,7 +18,8 @@ MANY_SCHEMAS = 10
 
 @register
 class CustomBaseModelFacts(FileCheck):
-    """Phase 1: classes that configure themselves (`model_config`, `class Config`, class keywords)."""
+    """Phase 1: classes that configure themselves (`model_config`, `class Config`, class keywords), and the
+    names the file's routes read or return."""
 
     rule_id = "pydantic-custom-base-model"
 
@@ -25,8 +29,65 @@ class CustomBaseModelFacts(FileCheck):
             for qualname, node in ctx.indexer.class_nodes.items()
             if node.bases and (model_config(node) is not None or nested_config(node) is not None or node.keywords)
         ]
-        if configured:
-            ctx.summary.facts[self.rule_id] = configured
+        read = sorted(_route_signature_names(ctx))
+        if configured or read:
+            ctx.summary.facts[self.rule_id] = [configured, read]
+
+
+ROUTE_TYPE_KEYWORDS = frozenset({"response_model", "responses"})
+
+
+def _route_signature_names(ctx: FileContext) -> set[str]:
+    """What the file's routes name in their signatures: parameter and return annotations, and the decorator's
+    `response_model=`/`responses=` (`ListResource[PostOut]` names `ListResource` and `PostOut`)."""
+    endpoints = {endpoint for endpoint, _ in ctx.summary.route_endpoints}
+    out: set[str] = set()
+    for fn in ctx.summary.functions:
+        if not fn.routes and fn.qualname not in endpoints and fn.name not in endpoints:
+            continue
+        node = ctx.function_node(fn)
+        params = node.params
+        exprs = [
+            p.annotation.annotation
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if p.annotation is not None
+        ]
+        if node.returns is not None:
+            exprs.append(node.returns.annotation)
+        for decorator in node.decorators:
+            if isinstance(decorator.decorator, cst.Call):
+                exprs += [
+                    arg.value
+                    for arg in decorator.decorator.args
+                    if arg.keyword is not None and arg.keyword.value in ROUTE_TYPE_KEYWORDS
+                ]
+        for expr in exprs:
+            out.update(name for node in _type_names(expr) if (name := ctx.qualify(node)))
+    return out
+
+
+def _type_names(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names and dotted names inside a type expression, and inside string (forward) annotations."""
+    found: list[cst.BaseExpression] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            found.append(node)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> bool:
+            found.append(node)
+            return False
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> bool:
+            value = node.evaluated_value
+            if isinstance(value, str):
+                with contextlib.suppress(cst.ParserSyntaxError):
+                    found.extend(_type_names(cst.parse_expression(value)))
+            return False
+
+    expr.visit(Names())
+    return found
 
 
 @register
@@ -39,7 +100,8 @@ class CustomBaseModel(ProjectCheck):
 
     def check(self, project: Project) -> None:
         kinds = ClassKinds(project)
-        configured = {q for s in project.summaries.values() for q in s.facts.get(self.rule_id, ())}
+        facts = [s.facts[self.rule_id] for s in project.summaries.values() if s.facts.get(self.rule_id)]
+        configured = {q for fact in facts for q in fact[0]}
         schemas = []  # (class, summary) of Pydantic schemas outside the tests
         for cls, summary in project.classes.values():
             if kinds.kind(cls.qualname) != SCHEMA or kinds.is_table(cls.qualname) or kinds.is_in_tests(summary):
@@ -56,7 +118,8 @@ class CustomBaseModel(ProjectCheck):
             found[0].qualname for cls, _ in schemas for base in cls.bases if (found := kinds.find(base)) is not None
         )
         bases = [c for c, _ in direct if c.qualname in users]
-        api_facing = _imported_by_routes(project)
+        read = {project.canonical(name) for fact in facts for name in fact[1]}
+        read_modules = _read_by_routes(project)
         candidates = [
             (c, s)
             for c, s in direct
@@ -64,7 +127,7 @@ class CustomBaseModel(ProjectCheck):
             and c.qualname not in users
             and c.qualname not in configured
             and not c.nested
-            and (c.qualname in api_facing or s.module in api_facing)
+            and (c.qualname in read or s.module in read_modules)
         ]
         if bases:
             # the project's base model is the one most schemas build on, not the one most modules import
@@ -88,13 +151,14 @@ class CustomBaseModel(ProjectCheck):
             )
 
 
-def _imported_by_routes(project: Project) -> set[str]:
-    """What modules with routes import (names and modules), plus those modules themselves: a schema nobody
-    serving a route reads is an internal payload (an e-mail renderer's props, a queue message), free of the
-    API's conventions."""
+def _read_by_routes(project: Project) -> set[str]:
+    """Modules whose schemas routes read: the modules with routes, and the modules they import whole
+    (`from src.posts import schemas`, then `schemas.PostOut`). A class imported by name counts only where a
+    route's signature names it: a route module that builds an e-mail's payload to send it does not read it,
+    and a schema nobody serving a route reads is an internal payload, free of the API's conventions."""
     out: set[str] = set()
     for summary in project.summaries.values():
         if any(project.is_route(fn) for fn in summary.functions) or summary.route_endpoints:
             out.add(summary.module)
-            out.update(project.canonical(imp.module) for imp in summary.imports)
+            out.update(name for imp in summary.imports if (name := project.canonical(imp.module)) in project.module_of)
     return out
