@@ -67,6 +67,7 @@ def summary_from_json(d: dict) -> FileSummary:
                     "bases": tuple(c["bases"]),
                     "span": tuple(c["span"]),
                     "keywords": tuple(tuple(k) for k in c["keywords"]),
+                    "decorators": tuple(c["decorators"]),
                 }
             )
             for c in d["classes"]

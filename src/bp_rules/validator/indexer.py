@@ -427,6 +427,10 @@ class Indexer:
                 (a.keyword.value, cst.Module([]).code_for_node(a.value)) for a in node.keywords if a.keyword
             ),
             nested=scope is not None or bool(self._class_stack),
+            decorators=tuple(
+                dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or ""
+                for d in node.decorators
+            ),
         )
         self.span_targets.append((info, "span", node.name))
         self.class_nodes.setdefault(info.qualname, node)

@@ -1,6 +1,8 @@
-"""Who runs a function: the server (routes, dependencies, middleware, lifespan and exception handlers, and
-everything they call), or only a command-line entry point (typer/click commands, `asyncio.run(...)`) or
-the test runner (tests and fixtures).
+"""Who runs a function: the server (routes, dependencies, middleware and exception handlers, and everything
+they call), only a command-line entry point (typer/click commands, a cappa command class's `__call__`,
+`asyncio.run(...)`), the test runner (tests and fixtures), or only the app's start-up and shutdown (the
+lifespan or a startup handler, and what it calls or awaits before it returns: once, before the app serves).
+A coroutine the lifespan starts as a task (`asyncio.create_task(poll())`) runs while the app serves.
 
 Built in phase 2 from the call graph of the summaries. A blocking call in a coroutine that only a CLI command
 runs holds up no request, so the async rules leave it alone; a coroutine nobody is known to call is treated
@@ -16,10 +18,11 @@ from bp_rules.validator.project import Project
 from bp_rules.validator.summary import Call, Function
 
 LOOP_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
-CLI_LIBRARIES = ("typer", "click", "asyncclick", "cyclopts")
+CLI_LIBRARIES = ("typer", "click", "asyncclick", "cyclopts", "cappa")
 CLI_DECORATORS = frozenset({"command", "callback", "group", "result_callback"})
 MIDDLEWARE_BASES = frozenset({"BaseHTTPMiddleware"})
-HANDLER_DECORATORS = {"middleware": "middleware", "exception_handler": "exception handler", "on_event": "lifespan"}
+STARTUP = "lifespan"
+HANDLER_DECORATORS = {"middleware": "middleware", "exception_handler": "exception handler", "on_event": STARTUP}
 
 
 def param_names(fn: Function) -> set[str]:
@@ -32,10 +35,13 @@ class Reachability:
         self.edges: dict[str, list[str]] = {}
         self.entries: dict[str, str] = {}  # server entry qualname -> what it is (route, dependency...)
         cli_roots: list[str] = []  # command-line and test entry points: no request waits on them
+        startup_roots: list[str] = []  # the lifespan and startup/shutdown handlers: run once, not per request
         for fn, summary in project.functions.values():
             self.edges[fn.qualname] = self._callees(fn.calls, fn)
             kind = self._server_kind(fn)
-            if kind:
+            if kind == STARTUP:
+                startup_roots.append(fn.qualname)
+            elif kind:
                 self.entries[fn.qualname] = kind
             elif (
                 self._is_cli(fn, summary)
@@ -50,6 +56,8 @@ class Reachability:
                 cli_roots.append(root)
         self.parent: dict[str, str | None] = self._walk(list(self.entries))
         self.cli = set(self._walk(cli_roots))
+        inline = {fn.qualname: self._inline_callees(fn) for fn in self._functions(startup_roots)}
+        self.startup = set(self._walk(startup_roots, inline))
 
     def _callees(self, calls: list[Call], fn: Function | None) -> list[str]:
         out = []
@@ -60,12 +68,28 @@ class Reachability:
                     out.append(found[0].qualname)
         return out
 
-    def _walk(self, roots: list[str]) -> dict[str, str | None]:
+    def _inline_callees(self, fn: Function) -> list[str]:
+        """What `fn` runs before it returns: sync functions it calls and coroutines it awaits, not a coroutine
+        it only creates (handed to a task, it runs later) nor a function it passes on."""
+        out = []
+        for call in fn.calls:
+            name = self.project.call_name(fn, call) if not call.nested else ""
+            found = self.project.function(name) if name else None
+            if found is not None and (call.awaited or not found[0].is_async):
+                out.append(found[0].qualname)
+        return out
+
+    def _functions(self, roots: list[str]) -> list[Function]:
+        """The functions reachable from `roots`, through any call."""
+        return [self.project.functions[q][0] for q in self._walk(roots) if q in self.project.functions]
+
+    def _walk(self, roots: list[str], edges: dict[str, list[str]] | None = None) -> dict[str, str | None]:
+        edges = self.edges if edges is None else edges
         parent: dict[str, str | None] = dict.fromkeys(roots)
         queue = deque(roots)
         while queue:
             current = queue.popleft()
-            for callee in self.edges.get(current, ()):
+            for callee in edges.get(current, ()):
                 if callee not in parent:
                     parent[callee] = current
                     queue.append(callee)
@@ -82,7 +106,7 @@ class Reachability:
             if kind:
                 return kind
         if "lifespan" in fn.name.lower():  # `FastAPI(lifespan=...)`: the keyword's value is not in the summary
-            return "lifespan"
+            return STARTUP
         if fn.in_class and fn.is_async and fn.name == "dispatch":
             found = project.classes.get(fn.in_class)
             if found and any(last(b) in MIDDLEWARE_BASES for b in found[0].bases):
@@ -98,17 +122,21 @@ class Reachability:
         in_tests = path.startswith(("tests/", "test/")) or "/tests/" in path or name.startswith("test_")
         return in_tests and (fn.name.startswith("test") or any("fixture" in d for d in fn.decorators))
 
-    @staticmethod
-    def _is_cli(fn: Function, summary) -> bool:
-        if not any(last(d) in CLI_DECORATORS for d in fn.decorators):
+    def _is_cli(self, fn: Function, summary) -> bool:
+        decorators = fn.decorators
+        if fn.in_class and fn.name == "__call__":  # cappa: `@cappa.command` on a class whose `__call__` runs
+            found = self.project.classes.get(fn.in_class)
+            decorators = (*decorators, *(found[0].decorators if found else ()))
+        if not any(last(d) in CLI_DECORATORS for d in decorators):
             return False
         return any(imp.module.split(".", 1)[0] in CLI_LIBRARIES for imp in summary.imports)
 
     # --- queries ----------------------------------------------------------------------------------------
 
     def served(self, fn: Function) -> bool:
-        """Run on behalf of a request, or not known to be run only by a command-line entry point."""
-        return fn.qualname in self.parent or fn.qualname not in self.cli
+        """Run on behalf of a request, or not known to be run only by a command-line entry point, a test or
+        the app's start-up."""
+        return fn.qualname in self.parent or (fn.qualname not in self.cli and fn.qualname not in self.startup)
 
     def kind(self, fn: Function) -> str:
         return self.entries.get(fn.qualname, "coroutine")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Bumped when the shape or meaning of a summary changes, so that cached summaries of older runs are not reused.
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 
 Span = tuple[int, int, int, int]  # line, col (1-based), end line, end col
 NO_SPAN: Span = (1, 1, 1, 1)
@@ -90,6 +90,7 @@ class ClassInfo:
     span: Span
     keywords: tuple[tuple[str, str], ...] = ()  # class keywords, e.g. (("table", "True"),)
     nested: bool = False
+    decorators: tuple[str, ...] = ()  # as written, e.g. `cappa.command`, `dataclass`
     # instance attributes with a stated type: class-body annotations, `self.x = ...` in `__init__`
     # (`C()` for an instance made by calling C)
     attributes: dict[str, str] = field(default_factory=dict)
