@@ -8,6 +8,8 @@ from `src.models` when only part of the tree is checked, counts as a model.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bp_rules.validator.context import placement
 from bp_rules.validator.project import Project
 from bp_rules.validator.summary import ClassInfo, FileSummary
@@ -34,6 +36,8 @@ SETTINGS_ROOTS = frozenset(
     }
 )
 MAX_DEPTH = 12
+# the project's API base model: the direct `BaseModel` subclass that more than this share of its schemas inherit
+API_BASE_SHARE = 0.5
 
 
 class ClassKinds:
@@ -42,6 +46,7 @@ class ClassKinds:
     def __init__(self, project: Project):
         self.project = project
         self._kinds: dict[str, str | None] = {}
+        self._api_bases: frozenset[str] | None = None
         roots = project.config.first_party()
         self._first_party = roots | {s.module.split(".")[0] for s in project.summaries.values() if s.module}
 
@@ -118,6 +123,26 @@ class ClassKinds:
             out.append(name)
             todo.extend(b[0].qualname for b in map(self.find, found[0].bases) if b)
         return out
+
+    def api_base_models(self) -> frozenset[str]:
+        """The project's API base model: the class on `BaseModel` that most of the project's other schemas
+        (tests and SQLModel tables aside), and at least two, inherit; internal payloads may not."""
+        if self._api_bases is not None:
+            return self._api_bases
+        schemas = [
+            qualname
+            for qualname, (_cls, summary) in self.project.classes.items()
+            if self.kind(qualname) == SCHEMA and not self.is_table(qualname) and not self.is_in_tests(summary)
+        ]
+        inherited = Counter(base for qualname in schemas for base in self.project_bases(qualname)[1:])
+        self._api_bases = frozenset(
+            base
+            for base, count in inherited.items()
+            if count >= 2
+            and count > API_BASE_SHARE * (len(schemas) - 1)
+            and any(b in BASE_MODEL for b in self.project.classes[base][0].bases)
+        )
+        return self._api_bases
 
     def is_in_tests(self, summary: FileSummary) -> bool:
         return placement(summary.path, self.project.config).in_tests

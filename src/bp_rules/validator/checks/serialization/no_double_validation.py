@@ -93,7 +93,7 @@ class RerunValidators(ProjectCheck):
                     validators.setdefault(owner, []).append((method, mode))
                 elif kind == "fields":
                     fields[rest[0]] = rest[1]
-        rerun = _Rerun(kinds, validators, fields)
+        rerun = _Rerun(kinds, validators, fields, kinds.api_base_models())
         for summary in project.summaries.values():
             for kind, *rest in read(summary, RULE):
                 if kind != "returns":
@@ -119,16 +119,27 @@ class RerunValidators(ProjectCheck):
 class _Rerun:
     """Finds an after/wrap model validator on a model, its project bases, or the models its fields name."""
 
-    def __init__(self, kinds: ClassKinds, validators: dict[str, list[tuple[str, str]]], fields: dict[str, list[str]]):
+    def __init__(
+        self,
+        kinds: ClassKinds,
+        validators: dict[str, list[tuple[str, str]]],
+        fields: dict[str, list[str]],
+        api_bases: frozenset[str],
+    ):
         self.kinds = kinds
         self.validators = validators
         self.fields = fields
+        # a validator on the base every schema inherits normalises fields of any model (naive datetimes to
+        # UTC) and is meant to run on each: only validators of the model or another ancestor are reported
+        self.api_bases = api_bases
 
     def first(self, qualname: str, depth: int, seen: set[str]) -> tuple[str, str, str] | None:
         if qualname in seen or depth > MAX_DEPTH or not self.kinds.is_model(qualname):
             return None
         seen.add(qualname)
         for owner in self.kinds.project_bases(qualname):
+            if owner in self.api_bases:
+                continue
             for method, mode in self.validators.get(owner, ()):
                 return owner, method, mode
         for owner in self.kinds.project_bases(qualname):
