@@ -84,12 +84,39 @@ def field_notes(node: cst.ClassDef) -> dict[str, str]:
 
 
 def unit_in(text: str) -> str | None:
-    match = UNIT_IN_TEXT.search(text)
+    return _unit_word(UNIT_IN_TEXT.search(text))
+
+
+def _unit_word(match: re.Match | None) -> str | None:
     if match is None:
         return None
     word = (match.group(1) or match.group(2)).lower()
     word = word[:-1] if word.endswith("s") and word[:-1] in TEXT_UNITS else word
     return TEXT_UNITS.get(word, word if word.endswith("s") else None)
+
+
+# a number next to a unit word gives the total (`3600  # 60 minutes`), not the unit the value is in
+TOTAL_IN_TEXT = re.compile(r"\b(\d+)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?)\b", re.I)
+ISO_UNITS = {"seconds": "PT{}S", "minutes": "PT{}M", "hours": "PT{}H", "days": "P{}D", "weeks": "P{}W"}
+
+
+def duration_message(name: str, annotation: str, value: str, note: str) -> str:
+    """The `timedelta` an `int` duration becomes, and that its environment values change with the type: a
+    `timedelta` rejects a plain number there and reads ISO 8601."""
+    total = TOTAL_IN_TEXT.search(note)
+    written = unit_in(note)
+    if total is not None:
+        amount, unit = total.group(1), unit_in(total.group(0)) or "seconds"
+    else:
+        amount, unit = value, written or "seconds"
+    where = "its comment or docstring" if written else "its name"
+    iso = ISO_UNITS.get(unit, "PT{}S").format(amount) if amount.isdigit() else "PT15M"
+    existing = f"`{name}={value}`" if value.isdigit() else "a plain number"
+    return (
+        f"`{name}: {annotation}` is a duration whose unit only {where} tells; type it `timedelta` "
+        f"(`{name}: timedelta = timedelta({unit}={amount})`) and rename it or rewrite its environment values "
+        f"with it: a `timedelta` rejects {existing} there and reads ISO 8601 (`{iso}`)"
+    )
 
 
 @register
@@ -130,13 +157,8 @@ class TypedSettingsFacts(FileCheck):
             written = unit_in(note)
             if not (words & DURATION_WORDS) and written is None:
                 return None
-            unit = written or "seconds"
             value = stmt.value.value if isinstance(stmt.value, cst.Integer) else "..."
-            where = "its comment or docstring" if written else "its name"
-            return (
-                f"`{name}: {annotation.removeprefix('builtins.')}` is a duration whose unit only {where} tells; "
-                f"type it `timedelta` (e.g. `{name}: timedelta = timedelta({unit}={value})`)"
-            )
+            return duration_message(name, annotation.removeprefix("builtins."), value, note)
         return None
 
 
